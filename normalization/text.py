@@ -1,0 +1,37 @@
+"""Folding of printed labels and numbers, so that matching works on meaning rather than bytes.
+
+Real pages mix full-width and ASCII brackets, digits and punctuation, NBSP and ideographic spaces,
+curly and straight quotes. ``fold_whitespace`` keeps a label readable (it is stored as printed);
+``match_key`` is only for comparing.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WHITESPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+
+# Characters that NFKC leaves alone but pages use interchangeably.
+_EQUIVALENTS = str.maketrans(
+    {
+        "“": '"', "”": '"', "„": '"', "「": '"', "」": '"', "『": '"', "』": '"',
+        "‘": "'", "’": "'",
+        "〔": "(", "〕": ")", "﹝": "(", "﹞": ")", "【": "(", "】": ")", "[": "(", "]": ")",
+        "－": "-", "−": "-", "–": "-", "—": "-",
+        "、": "、",
+    }
+)
+
+
+def fold_whitespace(text: str) -> str:
+    """Collapse runs of any whitespace (NBSP, ideographic space, zero-width) to one space; strip."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def match_key(text: str) -> str:
+    """A comparison key: NFKC (full-width → ASCII), unified brackets/quotes, no whitespace at all.
+
+    Chinese labels carry no meaningful spaces ("一 概 述" is "一概述"), so all whitespace goes.
+    """
+    folded = unicodedata.normalize("NFKC", text).translate(_EQUIVALENTS)
+    return _WHITESPACE.sub("", folded)

@@ -1,0 +1,98 @@
+"""The comparison form of a report text, and its exact key.
+
+``fold_text`` is *only* for comparing copies: it throws away everything that differs between copies
+of one report without the report being different — layout (whitespace, line breaks), punctuation
+style (ASCII vs full-width), digit width, site chrome (熱門詞條 聯絡我們 on mirrors, 【打印】【关闭】
+bylines), the detail-page metadata block and PDF page furniture. The stored report text keeps all of
+it; nothing here is meant for display.
+
+The input is assumed to be simplified script already (the loader passes
+``normalization.to_simplified`` output), so chrome is matched in simplified form only.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Chrome that sits inline, in brackets, on byline rows: 【打印】【关闭】【下载】【字体：大 中 小】.
+_BRACKETED_CHROME = re.compile(
+    r"[【\[]\s*(?:打印(?:本页)?|关闭(?:窗口)?|下载|收藏|返回顶部|字体[^】\]]{0,12}|[大中小])\s*[】\]]"
+)
+
+# Words that, alone or together on one line, make a line of site chrome (menus, footers, share bars).
+_CHROME_WORDS = (
+    "热门词条", "联络我们", "联系我们", "打印本页", "关闭窗口", "打印", "关闭", "分享到", "网站地图",
+    "返回顶部", "返回首页", "首页", "上一篇", "下一篇", "扫一扫在手机打开当前页", "收藏", "字体", "大", "中",
+    "小", "下载",
+)
+_CHROME_WORD = re.compile("|".join(sorted(map(re.escape, _CHROME_WORDS), key=len, reverse=True)))
+
+# Footer lines: everything from these words on is site furniture (版权所有 © …, 京ICP备…, 主办单位 …).
+_FOOTER_LINE = re.compile(r"^(?:版权所有|copyright|©|主办单位|承办单位|技术支持|网站标识码|.{0,20}icp备)", re.I)
+
+# Detail-page metadata rows (索引号 | 发布日期 | 来源 …). They belong to the page, not to the report:
+# the PDF attachment of the same report has none, a re-post on a portal has its own.
+_METADATA_LINE = re.compile(
+    r"^[|\s]*(?:索\s*引\s*号|文\s*号|发\s*布\s*日\s*期|公\s*开\s*日\s*期|发\s*文\s*日\s*期|成\s*文\s*日\s*期|"
+    r"发\s*布\s*机\s*构|发\s*布\s*单\s*位|发\s*文\s*机\s*关|信\s*息\s*来\s*源|来\s*源|主\s*题\s*分\s*类|"
+    r"组\s*配\s*分\s*类|公\s*开\s*方\s*式|时\s*间|浏览次数|访问量)\s*[:：|]"
+)
+
+# PDF page furniture: "第 3 页 共 12 页", "第3页/共12页", "- 3 -", "— 3 —".
+_PAGE_FURNITURE_LINE = re.compile(
+    r"^(?:第\s*\d+\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页\s*第\s*\d+\s*页|[-—–]\s*\d+\s*[-—–])$"
+)
+
+# After NFKC, anything that is not a letter or digit (punctuation, symbols, every kind of space) is
+# layout, not content. ``\w`` also keeps "_", removed explicitly.
+_NOT_CONTENT = re.compile(r"[\W_]+")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]")
+
+
+def _is_dropped_line(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return True
+    if _FOOTER_LINE.match(stripped) or _METADATA_LINE.match(stripped):
+        return True
+    if _PAGE_FURNITURE_LINE.match(stripped):
+        return True
+    # A line made only of chrome words and separators ("热门词条  联系我们", "分享到:").
+    return not _NOT_CONTENT.sub("", _CHROME_WORD.sub("", stripped))
+
+
+def _content(text: str) -> str:
+    """The text with chrome, metadata and page furniture lines dropped, lines joined.
+
+    NFKC first: it folds full-width digits/letters to ASCII, NBSP and the ideographic space to
+    spaces and compatibility ideographs to their unified forms, so the later steps see one alphabet.
+    Lines are joined with a space, not "", so that digits at the end of one line and the start of
+    the next stay two numbers for ``fold_tokens``.
+    """
+    normalized = unicodedata.normalize("NFKC", text)
+    without_bracketed = _BRACKETED_CHROME.sub(" ", normalized)
+    return " ".join(line for line in without_bracketed.splitlines() if not _is_dropped_line(line))
+
+
+def fold_text(text: str) -> str:
+    """Return the comparison form of a simplified-script report text: content characters only."""
+    return _NOT_CONTENT.sub("", _content(text)).lower()
+
+
+def fold_tokens(text: str) -> list[str]:
+    """The folded text as tokens: each number (decimals kept: "16.5") is one token, each other
+    content character is one token. ``fold_text`` drops the decimal point, so a correction from
+    16.5% to 1.65% would be invisible there; diffs of numbers use these tokens instead.
+    """
+    return _TOKEN.findall(_content(text).lower())
+
+
+def key_of_folded(folded: str) -> str:
+    """SHA-256 hex of an already folded text (for callers that keep the folded form)."""
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def exact_key(text: str) -> str:
+    """SHA-256 hex of the folded text: equal keys mean the same report text up to layout and chrome."""
+    return key_of_folded(fold_text(text))

@@ -1,0 +1,181 @@
+"""How a newly fetched copy relates to the stored copies of its report, and which copy is canonical.
+
+The loader keys a report by (agency, year), so every call here is inside one block: ``match``
+refuses copies from two blocks (``MixedBlockError``) rather than compare them — similarity alone
+must never merge two agencies or two years (a city's next report shares ~0.78 of its shingles
+with this one; see ``dedup.calibration``).
+
+Errors::
+
+    DedupError
+    ├── MixedBlockError     copies of more than one (agency, year) passed as one block
+    └── MissingMatchError   choose_canonical was not told how a copy was matched
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+
+from dedup.fold import fold_text, fold_tokens, key_of_folded
+from dedup.near import jaccard, shingle_hashes
+
+# Shingle Jaccard at or above which two copies in one block are the same report.
+# From ``python -m dedup.calibration`` at k=3 over the five seed reports: same-report variants
+# score >= 0.922 (worst: traditional mirror, one junk character per 150), the next year of the
+# same agency (~90% shared prose, all numbers changed) scores <= 0.781, a district copy of the
+# city's template <= 0.620, unrelated reports <= 0.058. 0.85 is the middle of the 0.781-0.922
+# gap. A mirror far junkier than that (one junk character per 50 scores 0.841) falls under it and
+# comes out DISTINCT: kept apart and reviewed, never wrongly merged.
+NEAR_THRESHOLD = 0.85
+
+# An attachment is "much longer" than the HTML page (so the page is incomplete, e.g. its tables
+# are only in the attachment) above this ratio of folded lengths. A PDF extraction's running
+# headers and page footers add 1-2% on the seeds; the appendix tables of the Guangzhou 2013
+# report are 19% of its text. 1.10 sits between the two.
+COMPLETE_LENGTH_RATIO = 1.10
+
+# Titles that announce a corrected re-post.
+_CORRECTION_TITLE = re.compile(r"更正|修订|修正|勘误")
+_NUMBER_TOKEN = re.compile(r"\d+(?:\.\d+)?")
+_CONTEXT_TOKENS = 8  # characters of context shown before a changed number
+
+
+class DedupError(Exception):
+    """Base of the errors raised by the dedup library."""
+
+
+class MixedBlockError(DedupError):
+    def __init__(self, new: CopyText, strangers: Sequence[CopyText]) -> None:
+        self.strangers = tuple(copy.copy_id for copy in strangers)
+        super().__init__(
+            f"copy {new.copy_id} is ({new.agency}, {new.year}) but {', '.join(self.strangers)} "
+            "belong to another (agency, year) block; copies are only matched within one block"
+        )
+
+
+class MissingMatchError(DedupError):
+    def __init__(self, copy_ids: Sequence[str]) -> None:
+        self.copy_ids = tuple(copy_ids)
+        super().__init__(f"no recorded match for copies {', '.join(self.copy_ids)}")
+
+
+@dataclass(frozen=True)
+class CopyText:
+    """What the loader knows of one copy of a report."""
+
+    copy_id: str
+    agency: str
+    year: int
+    text: str  # simplified body text
+    url: str
+    kind: str  # "html" | "pdf" | "docx" | "xlsx" | "doc"
+    official: bool  # found on the agency's own site (False for mirrors/portals)
+    published: str | None  # YYYY-MM-DD
+    title: str
+
+
+class MatchKind(StrEnum):
+    FIRST = "first"  # no copy stored yet in this block: the report's first copy
+    EXACT = "exact"  # same folded text as ``copy_id``
+    NEAR = "near"  # same report as ``copy_id``, near-identical text, same numbers
+    VERSION = "version"  # same report as ``copy_id`` with numbers changed: a 更正版 / corrected re-post
+    DISTINCT = "distinct"  # same agency and year, different text: kept apart, flagged for review
+
+
+@dataclass(frozen=True)
+class NumberChange:
+    old: str
+    new: str
+    context: str  # the folded characters just before the number in the stored copy
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: MatchKind
+    copy_id: str | None  # the stored copy it relates to (the most similar one); None for FIRST
+    similarity: float  # shingle Jaccard with ``copy_id``; 1.0 for EXACT, 0.0 for FIRST
+    changed_numbers: tuple[NumberChange, ...] = ()
+
+
+class Canonical(NamedTuple):
+    copy_id: str
+    reason: str  # short, human: shown in the export
+
+
+@dataclass(frozen=True)
+class _Fingerprint:
+    exact_key: str
+    shingles: np.ndarray
+
+
+# Matching one block re-reads the stored copies' texts on every call; caching by text keeps that
+# to one fold per distinct text. 4096 entries hold a busy loader's recent blocks.
+@lru_cache(maxsize=4096)
+def _fingerprint(text: str) -> _Fingerprint:
+    folded = fold_text(text)
+    return _Fingerprint(key_of_folded(folded), shingle_hashes(folded))
+
+
+def _check_one_block(new: CopyText, existing: Sequence[CopyText]) -> None:
+    strangers = [copy for copy in existing if (copy.agency, copy.year) != (new.agency, new.year)]
+    if strangers:
+        raise MixedBlockError(new, strangers)
+
+
+def _readable(tokens: Sequence[str]) -> str:
+    # Folding dropped the separators: keep two neighbouring numbers apart ("17 5", not "175").
+    pieces = [tokens[0]] if tokens else []
+    for previous, token in zip(tokens, tokens[1:]):
+        separate = _NUMBER_TOKEN.fullmatch(previous) and _NUMBER_TOKEN.fullmatch(token)
+        pieces.append(" " + token if separate else token)
+    return "".join(pieces)
+
+
+def changed_numbers(old_text: str, new_text: str) -> tuple[NumberChange, ...]:
+    """Numbers that were replaced one-for-one between two versions of a text, in text order.
+
+    Only substitutions count: numbers present on one side only (a PDF's running header "2019年…",
+    a junk character splitting "2012" into two runs) are layout, not corrections.
+    """
+    old_tokens, new_tokens = fold_tokens(old_text), fold_tokens(new_text)
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    changes: list[NumberChange] = []
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if operation != "replace":
+            continue
+        old_numbers = [(position, token) for position, token in enumerate(old_tokens[old_start:old_end], old_start)
+                       if _NUMBER_TOKEN.fullmatch(token)]
+        new_numbers = [token for token in new_tokens[new_start:new_end] if _NUMBER_TOKEN.fullmatch(token)]
+        if not old_numbers or len(old_numbers) != len(new_numbers):
+            continue
+        for (position, old), new in zip(old_numbers, new_numbers):
+            if old != new:
+                context = _readable(old_tokens[max(0, position - _CONTEXT_TOKENS) : position])
+                changes.append(NumberChange(old=old, new=new, context=context))
+    return tuple(changes)
+
+
+def match(new: CopyText, existing: Sequence[CopyText]) -> Match:
+    """How ``new`` relates to ``existing``, the copies already stored in its (agency, year) block."""
+    _check_one_block(new, existing)
+    if not existing:
+        return Match(MatchKind.FIRST, copy_id=None, similarity=0.0)
+    new_print = _fingerprint(new.text)
+    for copy in existing:
+        if _fingerprint(copy.text).exact_key == new_print.exact_key:
+            return Match(MatchKind.EXACT, copy_id=copy.copy_id, similarity=1.0)
+    similarities = [jaccard(new_print.shingles, _fingerprint(copy.text).shingles) for copy in existing]
+    best = int(np.argmax(similarities))  # first of equals: the earliest stored copy
+    closest, similarity = existing[best], similarities[best]
+    if similarity < NEAR_THRESHOLD:
+        return Match(MatchKind.DISTINCT, copy_id=closest.copy_id, similarity=similarity)
+    changes = changed_numbers(closest.text, new.text)
+    kind = MatchKind.VERSION if changes else MatchKind.NEAR
+    return Match(kind, copy_id=closest.copy_id, similarity=similarity, changed_numbers=changes)

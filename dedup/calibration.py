@@ -18,6 +18,7 @@ Variants (what the web does to one report, and what only looks like the same rep
   ~10% of the sentences rewritten.
 * ``as_district``: a district report built from the city's template: agency name swapped, every
   number changed, ~25% of the sentences rewritten.
+* ``unrelated_report``: another seed report (same genre, other agency and year).
 """
 from __future__ import annotations
 
@@ -61,18 +62,18 @@ def as_pdf_extraction(text: str, running_header: str, line_width: int = 38, line
     )
 
 
-def _inject_junk(text: str, rng: random.Random) -> str:
+def _inject_junk(text: str, rng: random.Random, junk_every: int) -> str:
     pieces: list[str] = []
     for character in text:
         pieces.append(character)
-        if rng.randrange(MIRROR_JUNK_EVERY) == 0:
+        if rng.randrange(junk_every) == 0:
             pieces.append(rng.choice(_JUNK_CHARACTERS))
     return "".join(pieces)
 
 
-def as_traditional_mirror(text: str, seed: int = 0) -> str:
+def as_traditional_mirror(text: str, seed: int = 0, junk_every: int = MIRROR_JUNK_EVERY) -> str:
     """The mirror copy as fetched (traditional); pass it through ``to_simplified`` like the loader."""
-    return _inject_junk(_to_traditional().convert(text), random.Random(seed)) + MIRROR_CHROME
+    return _inject_junk(_to_traditional().convert(text), random.Random(seed), junk_every) + MIRROR_CHROME
 
 
 def _non_year_numbers(text: str) -> list[re.Match[str]]:
@@ -127,9 +128,11 @@ def variants(text: str, agency: str, donor: str) -> dict[str, str]:
         "repost": as_repost(text),
         "pdf_extraction": as_pdf_extraction(text, running_header=f"{agency}政府信息公开工作年度报告"),
         "traditional_mirror": to_simplified(as_traditional_mirror(text)),
+        "junkier_mirror_1_in_50": to_simplified(as_traditional_mirror(text, junk_every=50)),
         "correction": as_correction(text)[0],
         "next_year": as_next_year(text, donor),
         "district": as_district(text, agency, agency.replace("市", "市某某区", 1), donor),
+        "unrelated_report": donor,
     }
 
 
@@ -161,10 +164,10 @@ def main(paths: Sequence[str]) -> None:
     reports = [(lambda text: (_agency_of(text), text))(to_simplified(Path(path).read_text("utf-8"))) for path in paths]
     sizes = range(2, 9)
     table = similarity_table(reports, sizes)
-    print("variant             " + "".join(f"   k={size} min/max" for size in sizes))
+    print(f"{'variant':<24}" + "".join(f"   k={size} min/max" for size in sizes))
     for name, by_size in table.items():
         cells = "".join(f"   {min(values):.3f}/{max(values):.3f}" for values in by_size.values())
-        print(f"{name:<20}{cells}")
+        print(f"{name:<24}{cells}")
 
 
 if __name__ == "__main__":

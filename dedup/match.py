@@ -9,7 +9,8 @@ Errors::
 
     DedupError
     ├── MixedBlockError     copies of more than one (agency, year) passed as one block
-    └── MissingMatchError   choose_canonical was not told how a copy was matched
+    ├── MissingMatchError   choose_canonical was not told how a copy was matched
+    └── NoVersionChainError no copy descends from the report's FIRST copy (all DISTINCT)
 """
 from __future__ import annotations
 
@@ -28,11 +29,12 @@ from dedup.near import jaccard, shingle_hashes
 
 # Shingle Jaccard at or above which two copies in one block are the same report.
 # From ``python -m dedup.calibration`` at k=3 over the five seed reports: same-report variants
-# score >= 0.922 (worst: traditional mirror, one junk character per 150), the next year of the
-# same agency (~90% shared prose, all numbers changed) scores <= 0.781, a district copy of the
-# city's template <= 0.620, unrelated reports <= 0.058. 0.85 is the middle of the 0.781-0.922
-# gap. A mirror far junkier than that (one junk character per 50 scores 0.841) falls under it and
-# comes out DISTINCT: kept apart and reviewed, never wrongly merged.
+# score >= 0.940 (worst: traditional mirror, one junk character per 150; a repost 1.0, the PDF
+# extraction 0.980, a 更正版 0.990), the same agency's next year (~90% shared prose, all numbers
+# changed) <= 0.781, a district copy of the city's template <= 0.620, unrelated reports <= 0.049.
+# 0.85 leaves 0.07 above the next year and still takes a mirror with one junk character per 50
+# (0.853). Junkier copies fall under it and come out DISTINCT: kept apart and reviewed, never
+# wrongly merged.
 NEAR_THRESHOLD = 0.85
 
 # An attachment is "much longer" than the HTML page (so the page is incomplete, e.g. its tables
@@ -64,6 +66,12 @@ class MissingMatchError(DedupError):
     def __init__(self, copy_ids: Sequence[str]) -> None:
         self.copy_ids = tuple(copy_ids)
         super().__init__(f"no recorded match for copies {', '.join(self.copy_ids)}")
+
+
+class NoVersionChainError(DedupError):
+    def __init__(self, copy_ids: Sequence[str]) -> None:
+        self.copy_ids = tuple(copy_ids)
+        super().__init__(f"none of the copies {', '.join(self.copy_ids)} descends from a FIRST copy")
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ class Canonical(NamedTuple):
 
 
 @dataclass(frozen=True)
-class _Fingerprint:
+class Fingerprint:
     exact_key: str
     shingles: np.ndarray
 
@@ -118,9 +126,9 @@ class _Fingerprint:
 # Matching one block re-reads the stored copies' texts on every call; caching by text keeps that
 # to one fold per distinct text. 4096 entries hold a busy loader's recent blocks.
 @lru_cache(maxsize=4096)
-def _fingerprint(text: str) -> _Fingerprint:
+def fingerprint(text: str) -> Fingerprint:
     folded = fold_text(text)
-    return _Fingerprint(key_of_folded(folded), shingle_hashes(folded))
+    return Fingerprint(key_of_folded(folded), shingle_hashes(folded))
 
 
 def _check_one_block(new: CopyText, existing: Sequence[CopyText]) -> None:
@@ -167,11 +175,11 @@ def match(new: CopyText, existing: Sequence[CopyText]) -> Match:
     _check_one_block(new, existing)
     if not existing:
         return Match(MatchKind.FIRST, copy_id=None, similarity=0.0)
-    new_print = _fingerprint(new.text)
+    new_print = fingerprint(new.text)
     for copy in existing:
-        if _fingerprint(copy.text).exact_key == new_print.exact_key:
+        if fingerprint(copy.text).exact_key == new_print.exact_key:
             return Match(MatchKind.EXACT, copy_id=copy.copy_id, similarity=1.0)
-    similarities = [jaccard(new_print.shingles, _fingerprint(copy.text).shingles) for copy in existing]
+    similarities = [jaccard(new_print.shingles, fingerprint(copy.text).shingles) for copy in existing]
     best = int(np.argmax(similarities))  # first of equals: the earliest stored copy
     closest, similarity = existing[best], similarities[best]
     if similarity < NEAR_THRESHOLD:
@@ -179,3 +187,85 @@ def match(new: CopyText, existing: Sequence[CopyText]) -> Match:
     changes = changed_numbers(closest.text, new.text)
     kind = MatchKind.VERSION if changes else MatchKind.NEAR
     return Match(kind, copy_id=closest.copy_id, similarity=similarity, changed_numbers=changes)
+
+
+def _version_depths(copies: Sequence[CopyText], matches: Mapping[str, Match]) -> dict[str, int]:
+    """How many corrections lie between each copy and the report's first copy (DISTINCT: None).
+
+    EXACT/NEAR copies share the version of the copy they matched; a VERSION is one correction
+    further than its copy. ``copies`` are in the order found, so a copy's match target comes first.
+    """
+    depths: dict[str, int] = {}
+    for copy in copies:
+        found = matches[copy.copy_id]
+        if found.kind is MatchKind.FIRST:
+            depths[copy.copy_id] = 0
+        elif found.kind is not MatchKind.DISTINCT and found.copy_id in depths:
+            step = 1 if found.kind is MatchKind.VERSION else 0
+            depths[copy.copy_id] = depths[found.copy_id] + step
+    return depths
+
+
+def _keep_official(candidates: list[CopyText]) -> tuple[list[CopyText], str | None]:
+    official = [copy for copy in candidates if copy.official]
+    if official and len(official) < len(candidates):
+        return official, "official site over mirror"
+    return candidates, None
+
+
+def _keep_latest_version(candidates: list[CopyText], depths: Mapping[str, int]) -> tuple[list[CopyText], str | None]:
+    by_depth: dict[int, list[CopyText]] = {}
+    for copy in candidates:
+        by_depth.setdefault(depths[copy.copy_id], []).append(copy)
+    if len(by_depth) < 2:
+        return candidates, None
+
+    # Versions, not copies, are ranked (a later repost of the same text is not a later version):
+    # a title saying 更正 is explicit; then the latest publication date among the version's
+    # copies; then the later correction in the order the copies were matched.
+    def rank(depth: int) -> tuple[bool, str, int]:
+        version = by_depth[depth]
+        marked = any(_CORRECTION_TITLE.search(copy.title) for copy in version)
+        return marked, max(copy.published or "" for copy in version), depth
+
+    latest = max(by_depth, key=rank)
+    published = rank(latest)[1]
+    return by_depth[latest], "latest correction" + (f" (published {published})" if published else "")
+
+
+def _keep_complete_format(candidates: list[CopyText]) -> tuple[list[CopyText], str | None]:
+    pages = [copy for copy in candidates if copy.kind == "html"]
+    attachments = [copy for copy in candidates if copy.kind != "html"]
+    if not pages or not attachments:
+        return candidates, None
+    page_length = max(len(fold_text(copy.text)) for copy in pages)
+    attachment_length = max(len(fold_text(copy.text)) for copy in attachments)
+    if attachment_length > page_length * COMPLETE_LENGTH_RATIO:
+        return attachments, f"attachment is complete, HTML page is not ({attachment_length} vs {page_length} characters)"
+    return pages, "HTML page over attachment"
+
+
+def choose_canonical(copies: Sequence[CopyText], matches: Mapping[str, Match]) -> Canonical:
+    """The copy the export shows for one report, and why.
+
+    ``copies`` are one block's copies in the order they were found; ``matches[copy_id]`` is what
+    ``match`` said when each was loaded. DISTINCT copies await review and are never canonical.
+    Rule, each step only narrowing the candidates: official site over mirror; latest correction over
+    earlier; HTML page over attachment when both are complete (the attachment's folded text is at
+    most ``COMPLETE_LENGTH_RATIO`` times the page's); then the earliest found.
+    """
+    missing = [copy.copy_id for copy in copies if copy.copy_id not in matches]
+    if missing:
+        raise MissingMatchError(missing)
+    depths = _version_depths(copies, matches)
+    candidates = [copy for copy in copies if copy.copy_id in depths]
+    if not candidates:
+        raise NoVersionChainError([copy.copy_id for copy in copies])
+    reasons: list[str] = []
+    for narrow in (_keep_official, lambda found: _keep_latest_version(found, depths), _keep_complete_format):
+        candidates, reason = narrow(candidates)
+        if reason:
+            reasons.append(reason)
+    if len(candidates) > 1:
+        reasons.append("earliest found")
+    return Canonical(candidates[0].copy_id, "; ".join(reasons) or "only copy")

@@ -47,7 +47,7 @@ _PAGE_FURNITURE_LINE = re.compile(
 # After NFKC, anything that is not a letter or digit (punctuation, symbols, every kind of space) is
 # layout, not content. ``\w`` also keeps "_", removed explicitly.
 _NOT_CONTENT = re.compile(r"[\W_]+")
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 
 
 def _is_dropped_line(line: str) -> bool:
@@ -81,9 +81,11 @@ def fold_text(text: str) -> str:
 
 
 def fold_tokens(text: str) -> list[str]:
-    """The folded text as tokens: each number (decimals kept: "16.5") is one token, each other
-    content character is one token. ``fold_text`` drops the decimal point, so a correction from
-    16.5% to 1.65% would be invisible there; diffs of numbers use these tokens instead.
+    """The folded text as tokens: each number (decimals kept: "16.5") is one token, and so is each
+    run of other content characters between punctuation or numbers. ``fold_text`` drops the
+    decimal point, so a correction from 16.5% to 1.65% would be invisible there; diffs of numbers
+    use these tokens instead. Runs rather than single characters keep a diff to a few hundred
+    tokens (20x faster than per character on the seeds).
     """
     return _TOKEN.findall(_content(text).lower())
 

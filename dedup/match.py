@@ -47,7 +47,8 @@ COMPLETE_LENGTH_RATIO = 1.05
 # Titles that announce a corrected re-post.
 _CORRECTION_TITLE = re.compile(r"更正|修订|修正|勘误")
 _NUMBER_TOKEN = re.compile(r"\d+(?:\.\d+)?")
-_CONTEXT_TOKENS = 8  # characters of context shown before a changed number
+_CONTEXT_TOKENS = 4  # tokens (numbers and runs of characters) read before a changed number
+_CONTEXT_CHARACTERS = 12  # of which the last characters are shown
 
 
 class DedupError(Exception):
@@ -166,7 +167,7 @@ def changed_numbers(old_text: str, new_text: str) -> tuple[NumberChange, ...]:
             continue
         for (position, old), new in zip(old_numbers, new_numbers):
             if old != new:
-                context = _readable(old_tokens[max(0, position - _CONTEXT_TOKENS) : position])
+                context = _readable(old_tokens[max(0, position - _CONTEXT_TOKENS) : position])[-_CONTEXT_CHARACTERS:]
                 changes.append(NumberChange(old=old, new=new, context=context))
     return tuple(changes)
 

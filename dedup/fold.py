@@ -50,11 +50,17 @@ _NOT_CONTENT = re.compile(r"[\W_]+")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 
 
+# Metadata rows and footers are short; a longer line that starts like one is a body flattened
+# onto one line (HTML without <p>), and dropping it would drop the report.
+_FURNITURE_MAX_LENGTH = 120
+
+
 def _is_dropped_line(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return True
-    if _FOOTER_LINE.match(stripped) or _METADATA_LINE.match(stripped):
+    is_short = len(stripped) <= _FURNITURE_MAX_LENGTH
+    if is_short and (_FOOTER_LINE.match(stripped) or _METADATA_LINE.match(stripped)):
         return True
     if _PAGE_FURNITURE_LINE.match(stripped):
         return True

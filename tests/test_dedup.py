@@ -126,6 +126,11 @@ def test_fold_drops_byline_metadata_line():
     assert fold_text("    发布日期: 2009-01-14 00:00 来源: 【打印】 【下载】\n正文") == "正文"
 
 
+def test_fold_keeps_a_flattened_body_that_starts_like_metadata():
+    body = "来源：市公安局。" + "2019年，我局共收到政府信息公开申请91件。" * 10
+    assert fold_text(body).endswith("申请91件")
+
+
 def test_fold_drops_copyright_footer():
     assert fold_text("正文\n版权所有：杭州市公安局 浙ICP备05012345号") == "正文"
 

@@ -80,6 +80,3 @@ class CrossBlockIndex:
         self._lsh.add(number, signature)
         self._signatures[number] = signature
         return flags
-
-    def __len__(self) -> int:
-        return len(self._stored)

@@ -126,6 +126,3 @@ class LshIndex:
             found.update(self._buckets.get(bucket, ()))
         return found
 
-    def __len__(self) -> int:
-        return len(self._buckets)
-

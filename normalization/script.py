@@ -3,8 +3,8 @@
 Mirror sites publish mainland reports converted with something like OpenCC ``s2twp`` (网络→網路,
 粉丝→冬粉 …). ``tw2sp`` undoes most of that but not all, and its phrase table also rewrites words that
 are ordinary mainland usage in traditional script (建立→创建, 互動→交互, 效能→性能 …). Measured on the
-seeds: converting seeds 002-004 (mainland originals) with ``s2twp`` and back with ``tw2sp`` changes
-exactly the words listed in ``PROTECTED_PHRASES`` below; seeds 000-001 (real mirror copies) keep the
+seeds: converting seeds 002-004 (mainland originals) with ``s2twp`` and back with ``tw2sp``, or
+passing them through ``tw2sp`` as they are, changes exactly the words in ``PROTECTED_PHRASES`` below; seeds 000-001 (real mirror copies) keep the
 words in ``TAIWAN_LEFTOVERS`` after ``tw2sp``.
 
 Three steps:
@@ -41,6 +41,10 @@ PROTECTED_PHRASES: dict[str, str] = {
     "新增": "新增",  # tw2sp: 添加
     "檔案館": "档案馆",  # tw2sp: 文件馆 (檔案 alone is the Taiwan word for 文件 and stays converted)
     "正規化": "正规化",  # tw2sp: 范式 (队伍正规化建设)
+    # Already-simplified mainland text goes through tw2sp too (the extractor cannot tell scripts
+    # apart page by page); these are the words seeds 002-004 lose that way.
+    "文件": "文件",  # tw2sp: 文档
+    "程序": "程序",  # tw2sp: 进程
 }
 
 # Taiwan vocabulary still present after tw2sp (found in seeds 000 and 001) → mainland word.

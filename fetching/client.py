@@ -1,0 +1,450 @@
+"""The polite, bounded, recorded HTTP client.
+
+Why our own retry loop (not Prefect task retries, not httpx transport retries): every attempt must
+land in the fetch ledger with its status and outcome; ``Retry-After`` must push back the *host's*
+next slot (shared by every request to it, whichever task sends it); and a retry must wait its turn
+in the host's politeness queue. Prefect retries would re-run a whole task without knowing any of
+that, and httpx's transport retries only cover connection failures, silently. A Prefect
+``timeout_seconds`` cannot interrupt blocking I/O, so the real limits are httpx's connect/read
+timeouts plus a wall-clock deadline checked while streaming the body.
+
+Per host (``host[:port]``): at most one request in flight (a lock held for the request), a jittered
+minimum delay between requests (never below the source's ``delay``, nor robots.txt's Crawl-delay),
+robots.txt fetched once per run and cached, hosts that block us are left alone for the rest of the
+run, and a host failing ``park_after`` attempts in a row is parked.
+"""
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Protocol
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import httpx
+from protego import Protego
+
+from fetching.classify import classify_html, looks_binary, sniff_binary
+from fetching.decode import Decoded, decode_html
+from fetching.outcomes import DOCUMENT_OUTCOMES, is_transient
+from fetching.settings import FetchSettings
+from govreports.errors import PermanentFetchError, TransientFetchError
+from govreports.sources import host_of
+
+_TEXTUAL_TYPES = ("json", "xml", "javascript")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What to fetch. Listing APIs (Hanweb dataproxy.jsp) need POST forms, hence ``form``."""
+
+    url: str
+    method: str = "GET"
+    form: tuple[tuple[str, str], ...] | None = None
+
+    @property
+    def key(self) -> str:
+        """Identity of the request in the ledger: the URL, plus the form for POSTs."""
+        return self.url if not self.form else f"{self.url}#POST:{urlencode(self.form)}"
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What we stored of the last good fetch of a URL, for a conditional GET."""
+
+    content_hash: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class FetchRecord:
+    """One row of the fetch ledger: one attempt (redirects followed) or one refusal to send."""
+
+    run_id: int | None
+    source_id: str | None
+    purpose: str  # robots | listing | detail | attachment
+    url: str
+    method: str
+    attempt: int
+    outcome: str
+    final_url: str | None = None
+    status: int | None = None
+    bytes: int = 0
+    elapsed_ms: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    content_type: str | None = None
+    redirects: list[str] = field(default_factory=list)
+    error: str | None = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+@dataclass
+class Fetched:
+    """A document we got: fresh (``ok``) or from the snapshot store after a 304 (``not_modified``)."""
+
+    request: PageRequest
+    final_url: str
+    status: int
+    outcome: str
+    body: bytes
+    content_type: str | None
+    content_hash: str
+    etag: str | None
+    last_modified: str | None
+    attempts: int
+    decoded: Decoded | None  # set for HTML pages
+
+    @property
+    def text(self) -> str:
+        if self.decoded is None:
+            raise TypeError(f"{self.final_url} is not an HTML page")
+        return self.decoded.text
+
+
+class FetchSink(Protocol):
+    """Where the fetcher keeps what it did (implemented by ``storage.store.Store``)."""
+
+    def save_snapshot(self, content_hash: str, body: bytes, content_type: str | None) -> None: ...
+    def load_snapshot(self, content_hash: str) -> bytes: ...
+    def record_fetch(self, record: FetchRecord) -> None: ...
+
+
+@dataclass
+class _Host:
+    lock: threading.Lock = field(default_factory=threading.Lock)  # held while a request is in flight
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)  # one robots.txt fetch per run
+    next_time: float = 0.0
+    consecutive_failures: int = 0
+    parked: bool = False
+    blocked: bool = False
+    robots: Protego | None = None
+    robots_disallow_all: bool = False
+    robots_checked: bool = False
+    crawl_delay: float = 0.0
+    requests: int = 0
+
+
+@dataclass
+class _Attempt:
+    outcome: str
+    final_url: str
+    status: int | None = None
+    body: bytes | None = None
+    headers: httpx.Headers | None = None
+    redirects: list[str] = field(default_factory=list)
+    error: str | None = None
+    decoded: Decoded | None = None
+    elapsed: float = 0.0
+
+
+class Fetcher:
+    def __init__(
+        self,
+        sink: FetchSink,
+        *,
+        run_id: int | None = None,
+        settings: FetchSettings | None = None,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self.sink = sink
+        self.run_id = run_id
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._hosts: dict[str, _Host] = {}
+        self._hosts_lock = threading.Lock()
+        s = self.settings
+        self._client = httpx.Client(
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+            transport=transport,
+            trust_env=False,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- public -------------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        request: PageRequest | str,
+        *,
+        source_id: str | None,
+        purpose: str,
+        allowed_hosts: frozenset[str],
+        delay: float,
+        validators: Validators | None = None,
+    ) -> Fetched:
+        """Fetch one document or raise a typed ``FetchError`` naming the outcome class."""
+        if isinstance(request, str):
+            request = PageRequest(request)
+        host_name = host_of(request.url)
+        if host_name not in allowed_hosts:
+            raise PermanentFetchError(request.url, "off_host", f"{host_name} is not an allowed host of {source_id}")
+        host = self._host(host_name)
+        if host.blocked:
+            raise PermanentFetchError(request.url, "blocked", "host blocked us earlier in this run")
+        if host.parked:
+            raise PermanentFetchError(request.url, "parked", "host parked after repeated failures")
+        if self.settings.obey_robots and not self._robots_allow(host_name, host, request.url, source_id, delay):
+            self._record(FetchRecord(self.run_id, source_id, purpose, request.key, request.method, 1, "robots_disallowed",
+                                     error="disallowed by robots.txt"))
+            raise PermanentFetchError(request.url, "robots_disallowed")
+        headers = self._conditional_headers(validators)
+        for attempt in range(1, self.settings.max_attempts + 1):
+            result = self._polite_send(host, request, headers, allowed_hosts, delay)
+            if result.outcome == "not_modified" and validators is None:
+                result.outcome = "http_error"  # a 304 we did not ask for
+            record = self._ledger_row(result, request, source_id, purpose, attempt, validators)
+            self._record(record)
+            self._count_failure(host, result)
+            if result.outcome in DOCUMENT_OUTCOMES:
+                return self._fetched(result, record, request, attempt)
+            if result.outcome == "blocked":
+                host.blocked = True
+            transient = is_transient(result.outcome, result.status)
+            retry_after = _retry_after_seconds(result.headers)
+            if retry_after is not None and retry_after > self.settings.retry_after_max:
+                transient = False
+            if not transient or host.parked or attempt == self.settings.max_attempts:
+                error = TransientFetchError if transient else PermanentFetchError
+                raise error(request.url, result.outcome, result.error or (f"HTTP {result.status}" if result.status else ""))
+            if retry_after is None:
+                self._sleep(self._backoff(attempt))
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def host_report(self) -> dict[str, dict[str, object]]:
+        """Per host: requests sent, blocked/parked flags, current failure streak."""
+        with self._hosts_lock:
+            return {
+                name: {"requests": h.requests, "blocked": h.blocked, "parked": h.parked,
+                       "consecutive_failures": h.consecutive_failures}
+                for name, h in sorted(self._hosts.items())
+            }
+
+    # -- politeness ---------------------------------------------------------------------------
+
+    def _host(self, name: str) -> _Host:
+        with self._hosts_lock:
+            return self._hosts.setdefault(name, _Host())
+
+    def _polite_send(self, host: _Host, request: PageRequest, headers: dict[str, str],
+                     allowed_hosts: frozenset[str], delay: float) -> _Attempt:
+        with host.lock:  # one request in flight per host
+            wait = host.next_time - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+            try:
+                return self._send(request, headers, allowed_hosts)
+            finally:
+                host.requests += 1
+                spacing = max(delay, host.crawl_delay) * (1 + self._rng.uniform(0, self.settings.delay_jitter))
+                host.next_time = self._clock() + spacing
+
+    def _push_back(self, host: _Host, seconds: float) -> None:
+        host.next_time = max(host.next_time, self._clock() + seconds)
+
+    def _count_failure(self, host: _Host, result: _Attempt) -> None:
+        retry_after = _retry_after_seconds(result.headers)
+        if retry_after is not None:
+            self._push_back(host, min(retry_after, self.settings.retry_after_max))
+        if is_transient(result.outcome, result.status):
+            host.consecutive_failures += 1
+            if host.consecutive_failures >= self.settings.park_after:
+                host.parked = True
+        else:
+            host.consecutive_failures = 0
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
+        return base * self._rng.uniform(0.5, 1.5)
+
+    def _robots_allow(self, host_name: str, host: _Host, url: str, source_id: str | None, delay: float) -> bool:
+        with host.robots_lock:
+            if not host.robots_checked:
+                self._load_robots(host_name, host, url, source_id, delay)
+        if host.robots_disallow_all:
+            return False
+        return host.robots is None or host.robots.can_fetch(url, self.settings.user_agent)
+
+    def _load_robots(self, host_name: str, host: _Host, url: str, source_id: str | None, delay: float) -> None:
+        """RFC 9309: 2xx → rules; 4xx → allow all; 5xx or unreachable → disallow all (for this run)."""
+        scheme = urlsplit(url).scheme
+        robots_url = f"{scheme}://{host_name}/robots.txt"
+        request = PageRequest(robots_url)
+        result = self._polite_send(host, request, {}, frozenset({host_name}), delay)
+        self._record(self._ledger_row(result, request, source_id, "robots", 1, None))
+        host.robots_checked = True
+        status = result.status
+        if status is not None and 200 <= status < 300 and result.body is not None:
+            host.robots = Protego.parse(result.body.decode("utf-8", errors="replace"))
+            crawl_delay = host.robots.crawl_delay(self.settings.user_agent)
+            host.crawl_delay = float(crawl_delay) if crawl_delay else 0.0
+        elif status is not None and (400 <= status < 500 or 200 <= status < 300):
+            host.robots = None  # 4xx, or a 2xx error page instead of a robots.txt: no rules
+        else:
+            host.robots_disallow_all = True
+
+    # -- one request, redirects followed by hand ------------------------------------------------
+
+    def _send(self, request: PageRequest, headers: dict[str, str], allowed_hosts: frozenset[str]) -> _Attempt:
+        started = self._clock()
+        deadline = started + self.settings.total_timeout
+        url, method, form = request.url, request.method, request.form
+        visited = {url}
+        redirects: list[str] = []
+        try:
+            for _hop in range(self.settings.max_redirects + 1):
+                with self._client.stream(method, url, headers=headers, data=dict(form) if form else None) as response:
+                    if response.is_redirect and response.status_code != 304:
+                        target = urljoin(url, response.headers["location"])
+                        redirects.append(target)
+                        if target in visited:
+                            return _Attempt("redirect_loop", url, response.status_code, redirects=redirects,
+                                            elapsed=self._clock() - started)
+                        if host_of(target) not in allowed_hosts:
+                            return _Attempt("off_host", target, response.status_code, redirects=redirects,
+                                            elapsed=self._clock() - started, error=f"redirect to {host_of(target)}")
+                        visited.add(target)
+                        if response.status_code in (301, 302, 303):
+                            method, form = "GET", None
+                        url = target
+                        continue
+                    attempt = self._read(response, deadline)
+                    attempt.final_url, attempt.redirects = url, redirects
+                    attempt.elapsed = self._clock() - started
+                    return attempt
+            return _Attempt("too_many_redirects", url, None, redirects=redirects, elapsed=self._clock() - started)
+        except httpx.TimeoutException as exc:
+            return _Attempt("timeout", url, error=f"{type(exc).__name__}: {exc}", redirects=redirects,
+                            elapsed=self._clock() - started)
+        except _BodyDeadline:
+            return _Attempt("timeout", url, error=f"body not complete within {self.settings.total_timeout}s",
+                            redirects=redirects, elapsed=self._clock() - started)
+        except httpx.HTTPError as exc:
+            return _Attempt("error", url, error=f"{type(exc).__name__}: {exc}", redirects=redirects,
+                            elapsed=self._clock() - started)
+
+    def _read(self, response: httpx.Response, deadline: float) -> _Attempt:
+        status = response.status_code
+        base = dict(final_url=str(response.url), status=status, headers=response.headers)
+        if status == 304:
+            return _Attempt("not_modified", **base)
+        if status in (403, 412):
+            return _Attempt("blocked", **base, error=f"HTTP {status}")
+        if status == 404:
+            return _Attempt("not_found", **base)
+        if status == 410:
+            return _Attempt("gone", **base)
+        if not 200 <= status < 300:
+            return _Attempt("http_error", **base)
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
+            return _Attempt("too_large", **base, error=f"Content-Length {declared} > {self.settings.max_bytes}")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.settings.max_bytes:
+                return _Attempt("too_large", **base, error=f"body exceeded {self.settings.max_bytes} bytes")
+            if self._clock() > deadline:
+                raise _BodyDeadline()
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        return self._classify_body(body, response.headers.get("content-type"), base)
+
+    def _classify_body(self, body: bytes, content_type: str | None, base: dict) -> _Attempt:
+        if sniff_binary(body):
+            return _Attempt("ok", body=body, **base)
+        if looks_binary(body):
+            return _Attempt("not_document", body=None, **base, error="binary content of unknown type")
+        if content_type and any(t in content_type.lower() for t in _TEXTUAL_TYPES):
+            return _Attempt("ok", body=body, **base)
+        decoded = decode_html(body, content_type)
+        outcome = classify_html(decoded.text)
+        return _Attempt(outcome, body=body if outcome == "ok" else None, decoded=decoded, **base)
+
+    # -- ledger --------------------------------------------------------------------------------
+
+    def _conditional_headers(self, validators: Validators | None) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if validators and validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        return headers
+
+    def _ledger_row(self, result: _Attempt, request: PageRequest, source_id: str | None, purpose: str,
+                    attempt: int, validators: Validators | None) -> FetchRecord:
+        headers = result.headers or httpx.Headers()
+        content_hash = None
+        if result.outcome == "ok" and result.body is not None:
+            content_hash = hashlib.sha256(result.body).hexdigest()
+            self.sink.save_snapshot(content_hash, result.body, headers.get("content-type"))
+        elif result.outcome == "not_modified" and validators is not None:
+            content_hash = validators.content_hash
+        return FetchRecord(
+            run_id=self.run_id, source_id=source_id, purpose=purpose, url=request.key, method=request.method,
+            attempt=attempt, outcome=result.outcome, final_url=result.final_url, status=result.status,
+            bytes=len(result.body or b""), elapsed_ms=int(result.elapsed * 1000),
+            etag=headers.get("etag") or (validators.etag if validators and result.outcome == "not_modified" else None),
+            last_modified=headers.get("last-modified")
+            or (validators.last_modified if validators and result.outcome == "not_modified" else None),
+            content_hash=content_hash, content_type=headers.get("content-type"), redirects=result.redirects,
+            error=result.error,
+        )
+
+    def _record(self, record: FetchRecord) -> None:
+        self.sink.record_fetch(record)
+
+    def _fetched(self, result: _Attempt, record: FetchRecord, request: PageRequest, attempt: int) -> Fetched:
+        assert record.content_hash is not None
+        body = result.body if result.body is not None else self.sink.load_snapshot(record.content_hash)
+        decoded = result.decoded
+        if result.outcome == "not_modified" and not sniff_binary(body):
+            decoded = decode_html(body, record.content_type)
+        return Fetched(
+            request=request, final_url=result.final_url, status=result.status or 0, outcome=result.outcome,
+            body=body, content_type=record.content_type, content_hash=record.content_hash, etag=record.etag,
+            last_modified=record.last_modified, attempts=attempt, decoded=decoded,
+        )
+
+
+class _BodyDeadline(Exception):
+    """The body was still streaming at the wall-clock deadline."""
+
+
+def _retry_after_seconds(headers: httpx.Headers | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    if not headers or "retry-after" not in headers:
+        return None
+    value = headers["retry-after"].strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

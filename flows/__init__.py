@@ -1,0 +1,1 @@
+"""Prefect flows: crawl (sources → … → load) and reparse (snapshots → … → load, no network)."""

@@ -1,0 +1,274 @@
+"""The crawl flow: per source, discover → fetch → process (extract, normalize, parse, dedupe, load).
+
+Each source is its own chain of three tasks, so one failing site never fails the others; sources
+run concurrently on a thread pool while the fetcher keeps every host polite. Network I/O lives in
+the discover and fetch tasks; their retries are per request, inside the fetcher (see
+fetching/client.py for why), so those tasks have no Prefect retries. The process task retries only
+what can succeed next time: a database that was briefly unavailable.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed
+from prefect.task_runners import ThreadPoolTaskRunner
+from sqlalchemy.exc import OperationalError
+
+from fetching.client import Fetcher, PageRequest, Validators
+from fetching.settings import FetchSettings
+from govreports.errors import ExtractionError, FetchError, NotAReportError, SourceFailed
+from govreports.pipeline import FetchedDoc, build_document, content_of_copy
+from govreports.sources import Source, load_sources
+from scrapers.discover import Discovery, discover
+from storage.db import resolve_db_url
+from storage.store import LoadOutcome, Store
+
+DEFAULT_CONCURRENCY = 8
+
+
+def parse_years(years: str | None) -> tuple[int, int] | None:
+    """"2008-2024" → (2008, 2024); "2019" → (2019, 2019)."""
+    from govreports.errors import ConfigError
+
+    if not years:
+        return None
+    first, _, last = years.partition("-")
+    try:
+        span = (int(first), int(last or first))
+    except ValueError:
+        raise ConfigError(f"--years must look like 2008-2024 or 2019, not {years!r}") from None
+    if span[0] > span[1]:
+        raise ConfigError(f"--years {years}: the first year is after the last")
+    return span
+
+
+@dataclass
+class CrawlContext:
+    """What every task of one run shares (in-process: threads, not workers)."""
+
+    store: Store
+    fetcher: Fetcher
+    run_id: int
+    years: tuple[int, int] | None
+    resume_runs: list[int]
+
+
+@dataclass
+class FetchStage:
+    docs: list[FetchedDoc] = field(default_factory=list)
+    failures: Counter = field(default_factory=Counter)
+    resumed: int = 0
+    not_modified: int = 0
+
+
+@dataclass
+class SourceResult:
+    source_id: str
+    listing_pages: int = 0
+    candidates: int = 0
+    fetched: int = 0
+    resumed: int = 0
+    outcomes: Counter = field(default_factory=Counter)  # load outcomes: new / changed / copy_added / unchanged
+    not_reports: int = 0
+    failures: Counter = field(default_factory=Counter)  # failure class -> count
+    rejected: dict = field(default_factory=dict)
+    platforms: list = field(default_factory=list)
+
+
+def _db_is_transient(task, task_run, state) -> bool:
+    """Retry the process task only when the database was briefly unavailable."""
+    try:
+        state.result()
+    except OperationalError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="discover", cache_policy=NO_CACHE, task_run_name="discover-{source.id}")
+def discover_task(source: Source, ctx: CrawlContext) -> Discovery:
+    found = discover(source, ctx.fetcher, ctx.years)
+    get_run_logger().info("%s: %d listing pages, %d candidate links (%s)", source.id, found.listing_pages,
+                          len(found.candidates), found.stop_reason)
+    return found
+
+
+@task(name="fetch", cache_policy=NO_CACHE, task_run_name="fetch-{source.id}")
+def fetch_task(source: Source, found: Discovery, ctx: CrawlContext) -> FetchStage:
+    stage = FetchStage()
+    for candidate in found.candidates:
+        resumed = ctx.store.resumable_fetch(candidate.url, ctx.resume_runs)
+        if resumed is not None:
+            stage.resumed += 1
+            stage.docs.append(FetchedDoc(candidate.url, resumed.final_url or candidate.url, resumed.content_hash,
+                                         resumed.content_type, candidate.link_text, candidate.listing_url,
+                                         candidate.list_date))
+            continue
+        try:
+            fetched = ctx.fetcher.fetch(
+                PageRequest(candidate.url), source_id=source.id, purpose="detail", allowed_hosts=source.hosts(),
+                delay=source.delay, validators=ctx.store.validators_for(candidate.url),
+            )
+        except FetchError as exc:
+            stage.failures[exc.outcome] += 1
+            get_run_logger().warning("%s: %s", source.id, exc)
+            continue
+        stage.not_modified += fetched.outcome == "not_modified"
+        stage.docs.append(FetchedDoc(candidate.url, fetched.final_url, fetched.content_hash, fetched.content_type,
+                                     candidate.link_text, candidate.listing_url, candidate.list_date))
+    return stage
+
+
+@task(name="process", cache_policy=NO_CACHE, task_run_name="process-{source.id}", retries=2,
+      retry_delay_seconds=5, retry_condition_fn=_db_is_transient)
+def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: CrawlContext) -> SourceResult:
+    logger = get_run_logger()
+    result = SourceResult(source.id, listing_pages=found.listing_pages, candidates=len(found.candidates),
+                          fetched=len(stage.docs), resumed=stage.resumed, rejected=found.rejected,
+                          platforms=sorted(found.platforms))
+    result.failures.update(found.failures)
+    result.failures.update(stage.failures)
+    for doc in stage.docs:
+        body = ctx.store.load_snapshot(doc.snapshot_hash)
+        try:
+            document = build_document(source, doc, body, ctx.years)
+        except NotAReportError as exc:
+            result.not_reports += 1
+            logger.info("%s: not a report: %s", source.id, exc)
+            continue
+        except ExtractionError as exc:
+            result.failures["extraction_failed"] += 1
+            logger.warning("%s: %s", source.id, exc)
+            continue
+        outcome = ctx.store.load(document, ctx.run_id,
+                                 lambda copy: content_of_copy(ctx.store, copy, document.year))
+        result.outcomes[outcome.value] += 1
+    reports_here = sum(result.outcomes.values())
+    if reports_here == 0 and ctx.years is None:
+        before = ctx.store.reports_found_before(source.id, ctx.run_id)
+        if before:
+            raise SourceFailed(f"source {source.id} yielded no reports this run, but {before} copies in earlier runs "
+                               f"(failures: {dict(result.failures) or 'none'}): the site or its markup changed")
+    logger.info("%s: %s", source.id, dict(result.outcomes) or "no reports")
+    return result
+
+
+@flow(name="crawl", log_prints=True)
+def crawl(sources_file: str, db: str | None = None, years: str | None = None,
+          source_ids: list[str] | None = None, concurrency: int = DEFAULT_CONCURRENCY) -> dict:
+    """Crawl the sources of ``sources_file`` into ``db``; returns the run's summary."""
+    sources = select_sources(load_sources(sources_file), source_ids)
+    span = parse_years(years)
+    store = Store(resolve_db_url(db))
+    parameters = {"sources_file": str(sources_file), "years": years, "source_ids": source_ids,
+                  "concurrency": concurrency}
+    crashed = store.mark_crashed_runs()
+    resume_runs = store.resumable_runs()
+    run_id = store.start_run("crawl", parameters, _prefect_run_id())
+    store.upsert_sources(sources, run_id)
+    fetcher = Fetcher(store, run_id=run_id, settings=FetchSettings.from_env())
+    ctx = CrawlContext(store, fetcher, run_id, span, resume_runs)
+    try:
+        summary = _run_sources(sources, ctx, concurrency)
+    except BaseException as exc:
+        store.finish_run(run_id, "failed", {}, {"flow": f"{type(exc).__name__}: {exc}"})
+        raise
+    finally:
+        fetcher.close()
+    summary["crashed_runs_found"] = crashed
+    summary["resumed_from_runs"] = resume_runs
+    state = "failed" if summary["errors"]["sources"] else "completed"
+    store.finish_run(run_id, state, summary["counts"], summary["errors"])
+    store.close()
+    if state == "failed":
+        failed = summary["errors"]["sources"]
+        return Failed(message=f"{len(failed)} of {len(sources)} sources failed: "
+                              + "; ".join(f"{k}: {v}" for k, v in failed.items()), data=summary)
+    return Completed(message=f"run {run_id}: {summary['counts']['reports_new']} new reports", data=summary)
+
+
+def select_sources(sources: list[Source], source_ids: list[str] | None) -> list[Source]:
+    from govreports.errors import ConfigError
+
+    if not source_ids:
+        return sources
+    known = {s.id for s in sources}
+    unknown = [i for i in source_ids if i not in known]
+    if unknown:
+        raise ConfigError(f"--source {', '.join(unknown)}: not in the sources file (known: {', '.join(sorted(known))})")
+    return [s for s in sources if s.id in set(source_ids)]
+
+
+def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int) -> dict:
+    with ThreadPoolTaskRunner(max_workers=max(1, concurrency)) as runner:
+        chains = {}
+        for source in sources:
+            found = runner.submit(discover_task, {"source": source, "ctx": ctx})
+            stage = runner.submit(fetch_task, {"source": source, "found": found, "ctx": ctx})
+            chains[source.id] = runner.submit(process_task, {"source": source, "found": found, "stage": stage,
+                                                             "ctx": ctx})
+        wait(list(chains.values()))
+    results: dict[str, SourceResult] = {}
+    source_errors: dict[str, str] = {}
+    for source_id, future in chains.items():
+        value = future.result(raise_on_failure=False)
+        if isinstance(value, SourceResult):
+            results[source_id] = value
+        else:
+            source_errors[source_id] = _failure_message(future)
+        ctx.store.heartbeat(ctx.run_id, {"sources_done": len(results) + len(source_errors)})
+    return _summary(results, source_errors, ctx)
+
+
+def _failure_message(future) -> str:
+    try:
+        future.result()
+    except Exception as exc:  # the task's own exception, or Prefect's upstream-failure error
+        return f"{type(exc).__name__}: {exc}"
+    return "failed"
+
+
+def _summary(results: dict[str, SourceResult], source_errors: dict[str, str], ctx: CrawlContext) -> dict:
+    outcomes: Counter = Counter()
+    failures: Counter = Counter()
+    for r in results.values():
+        outcomes.update(r.outcomes)
+        failures.update(r.failures)
+    hosts = ctx.fetcher.host_report()
+    counts = {
+        "sources": len(results) + len(source_errors),
+        "sources_failed": len(source_errors),
+        "listing_pages": sum(r.listing_pages for r in results.values()),
+        "candidates": sum(r.candidates for r in results.values()),
+        "documents_fetched": sum(r.fetched for r in results.values()),
+        "resumed": sum(r.resumed for r in results.values()),
+        "not_reports": sum(r.not_reports for r in results.values()),
+        "reports_new": outcomes["new"],
+        "reports_changed": outcomes["changed"],
+        "copies_added": outcomes["copy_added"],
+        "copies_unchanged": outcomes["unchanged"],
+        "requests": sum(h["requests"] for h in hosts.values()),
+        "per_source": {sid: {"listing_pages": r.listing_pages, "candidates": r.candidates, "fetched": r.fetched,
+                             "new": r.outcomes["new"], "changed": r.outcomes["changed"],
+                             "copy_added": r.outcomes["copy_added"], "unchanged": r.outcomes["unchanged"],
+                             "not_reports": r.not_reports, "failures": dict(r.failures), "platforms": r.platforms}
+                       for sid, r in sorted(results.items())},
+    }
+    errors = {
+        "sources": source_errors,
+        "by_class": dict(failures),
+        "blocked_hosts": [h for h, v in hosts.items() if v["blocked"]],
+        "parked_hosts": [h for h, v in hosts.items() if v["parked"]],
+    }
+    return {"run_id": ctx.run_id, "counts": counts, "errors": errors}
+
+
+def _prefect_run_id() -> str | None:
+    run_id = flow_run.get_id()
+    return str(run_id) if run_id else None

@@ -1,0 +1,195 @@
+"""The command line: a thin layer over the library. Each command is a few lines over a library call;
+library errors become one clear line and a non-zero exit (2 for bad input, 1 for failures)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from govreports.errors import ConfigError, GovreportsError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="govreports: government information disclosure annual reports, every number traceable.")
+runs_app = typer.Typer(help="Run history (kept in our own database).", invoke_without_command=True)
+reports_app = typer.Typer(help="Reports in the database, with their figures and flags.", invoke_without_command=True)
+app.add_typer(runs_app, name="runs")
+app.add_typer(reports_app, name="reports")
+
+DB_HELP = "Database URL or SQLite path (default: $GOVREPORTS_DB or ./govreports.db)."
+
+
+def _prefect_env() -> None:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry, ever
+
+
+def _store(db: str | None, create: bool = True):
+    from storage.db import resolve_db_url
+    from storage.store import Store
+
+    return Store(resolve_db_url(db), create=create)
+
+
+@app.command()
+def validate(sources: Path = typer.Option(..., "--sources", help="Sources TOML file or directory.")) -> None:
+    """Check a sources file without fetching anything."""
+    from govreports.sources import load_sources
+
+    loaded = load_sources(sources)
+    typer.echo(f"{sources}: {len(loaded)} sources OK")
+
+
+@app.command()
+def crawl(
+    sources: Path = typer.Option(..., "--sources", help="Sources TOML file or directory."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    years: Optional[str] = typer.Option(None, "--years", help="Report years to keep, e.g. 2008-2024 or 2019."),
+    source: Optional[list[str]] = typer.Option(None, "--source", help="Only this source id (repeatable)."),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Sources crawled at once."),
+) -> None:
+    """Crawl the sources into the database (a Prefect flow run)."""
+    from flows.crawl import parse_years, select_sources
+    from govreports.sources import load_sources
+    from storage.db import resolve_db_url
+
+    select_sources(load_sources(sources), source)  # validate everything before any fetch or write
+    parse_years(years)
+    resolve_db_url(db)
+    summary = _run_crawl(str(sources), db, years, source, concurrency)
+    _print_summary(summary)
+    if summary["errors"]["sources"]:
+        raise typer.Exit(1)
+
+
+def _run_crawl(sources: str, db: str | None, years: str | None, source: list[str] | None, concurrency: int) -> dict:
+    _prefect_env()
+    from flows.crawl import crawl as crawl_flow
+
+    state = crawl_flow(sources_file=sources, db=db, years=years, source_ids=source or None,
+                       concurrency=concurrency, return_state=True)
+    if state.is_completed() or (state.is_failed() and isinstance(state.data, dict)):
+        return state.data if isinstance(state.data, dict) else state.result()
+    state.result()  # re-raises the flow's exception
+    raise GovreportsError(f"crawl ended in state {state.type}")
+
+
+def _print_summary(summary: dict) -> None:
+    counts, errors = summary["counts"], summary["errors"]
+    typer.echo(f"run {summary['run_id']}: {counts['sources']} sources, {counts['listing_pages']} listing pages, "
+               f"{counts['candidates']} candidate links, {counts['documents_fetched']} documents fetched "
+               f"({counts['resumed']} resumed), {counts['requests']} requests")
+    typer.echo(f"  reports: {counts['reports_new']} new, {counts['reports_changed']} changed; copies: "
+               f"{counts['copies_added']} added, {counts['copies_unchanged']} unchanged; "
+               f"{counts['not_reports']} documents were not reports")
+    if errors["by_class"]:
+        typer.echo("  failures by class: " + ", ".join(f"{k}={v}" for k, v in sorted(errors["by_class"].items())))
+    for host_list in ("blocked_hosts", "parked_hosts"):
+        if errors[host_list]:
+            typer.echo(f"  {host_list.replace('_', ' ')}: {', '.join(errors[host_list])}")
+    for source_id, message in errors["sources"].items():
+        typer.echo(f"  FAILED {source_id}: {message}")
+
+
+@app.command()
+def export(
+    out: Path = typer.Option(..., "--out", help="Output file."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (full records) or csv (scalar fields)."),
+) -> None:
+    """Export one record per deduplicated report."""
+    from govreports.export import export as export_reports
+
+    if fmt not in ("jsonl", "csv"):
+        raise ConfigError(f"--format must be jsonl or csv, not {fmt!r}")
+    count = export_reports(_store(db), out, fmt)
+    typer.echo(f"wrote {count} reports to {out}")
+
+
+@runs_app.callback()
+def runs(ctx: typer.Context, db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+         limit: int = typer.Option(20, "--limit", help="How many runs to list.")) -> None:
+    """List crawl runs, newest first."""
+    ctx.obj = db
+    if ctx.invoked_subcommand:
+        return
+    store = _store(db)
+    store.mark_crashed_runs()
+    typer.echo(f"{'run':>4}  {'flow':8} {'state':9} {'started (UTC)':19}  {'duration':>8}  reports  copies  failures")
+    for run in store.runs(limit):
+        counts, errors = run.counts or {}, run.errors or {}
+        duration = f"{(run.ended_at - run.started_at).total_seconds():.1f}s" if run.ended_at else "-"
+        failures = sum((errors.get("by_class") or {}).values())
+        typer.echo(f"{run.id:>4}  {run.flow:8} {run.state:9} {run.started_at:%Y-%m-%d %H:%M:%S}  {duration:>8}  "
+                   f"{counts.get('reports_new', 0):>3} new  {counts.get('copies_added', 0):>5}  {failures:>8}")
+
+
+@runs_app.command("show")
+def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id.")) -> None:
+    """One run in full: parameters, counts per stage and source, failures by class."""
+    run = _store(ctx.obj).run(run_id)
+    if run is None:
+        raise ConfigError(f"no run {run_id}")
+    typer.echo(json.dumps({"id": run.id, "flow": run.flow, "state": run.state, "started_at": str(run.started_at),
+                           "ended_at": str(run.ended_at) if run.ended_at else None,
+                           "prefect_flow_run_id": run.prefect_flow_run_id, "parameters": run.parameters,
+                           "counts": run.counts, "errors": run.errors}, ensure_ascii=False, indent=2))
+
+
+@reports_app.callback()
+def reports(ctx: typer.Context, db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """List reports: agency, year, key figures, number of copies and flags."""
+    ctx.obj = db
+    if ctx.invoked_subcommand:
+        return
+    from govreports.export import report_records
+
+    for r in report_records(_store(db)):
+        figures = " ".join(f"{k}={v}" for k, v in r["figures"].items()) or "-"
+        typer.echo(f"{r['id']}  {r['year']}  {r['agency']}  copies={len(r['copies'])} stats={len(r['stats'])} "
+                   f"flags={len(r['flags'])}  {figures}")
+
+
+@reports_app.command("show")
+def reports_show(ctx: typer.Context, report_id: str = typer.Argument(..., help="Report id (from `reports`).")) -> None:
+    """One report's record, without its full text."""
+    from govreports.export import report_records
+
+    for r in report_records(_store(ctx.obj)):
+        if r["id"] == report_id:
+            r = {k: v for k, v in r.items() if k not in ("text", "text_original")}
+            typer.echo(json.dumps(r, ensure_ascii=False, indent=2))
+            return
+    raise ConfigError(f"no report {report_id}")
+
+
+@app.command()
+def demo(db: str = typer.Option("govreports-demo/demo.db", "--db", help=DB_HELP)) -> None:
+    """Serve the bundled demo sites on 127.0.0.1 and crawl them with the real flow."""
+    from govreports.demo.run import run_demo
+
+    run_demo(db, echo=typer.echo, crawl=_run_crawl, print_summary=_print_summary)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except GovreportsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,40 @@
+"""`govreports demo`: serve the demo web, crawl it with the real flow, show what was found."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from govreports.demo.server import serve, sources_toml
+from govreports.demo.site import build_sites
+
+
+def run_demo(db: str, *, echo: Callable[[str], None], crawl: Callable[..., dict],
+             print_summary: Callable[[dict], None]) -> dict:
+    from govreports.export import report_records
+    from storage.db import resolve_db_url
+    from storage.store import Store
+
+    workdir = Path(db).parent if "://" not in db else Path("govreports-demo")
+    workdir.mkdir(parents=True, exist_ok=True)
+    sites = build_sites()
+    with serve(sites) as bases:
+        sources_file = workdir / "demo-sources.toml"
+        sources_file.write_text(sources_toml(sites, bases), encoding="utf-8")
+        echo(f"demo sites on {', '.join(bases.values())}; sources file {sources_file}")
+        summary = crawl(str(sources_file), db, None, None, 8)
+    print_summary(summary)
+    echo("\nreports in the database:")
+    store = Store(resolve_db_url(db))
+    for record in report_records(store):
+        figures = ", ".join(f"{k}={v}" for k, v in record["figures"].items()) or "no figures"
+        echo(f"  {record['agency']} {record['year']}: {record['title']} ({len(record['urls'])} URLs; {figures})")
+    runs = len(store.runs(1000))
+    echo(f"""
+next:
+  govreports runs --db {db}                     # run history ({runs} runs so far)
+  govreports reports --db {db}                  # reports with figures and flags
+  govreports export --db {db} --out reports.jsonl
+  govreports demo --db {db}                     # again: the report count stays the same
+  watch in the Prefect UI: `prefect server start` in another terminal, then
+  PREFECT_API_URL=http://127.0.0.1:4200/api govreports demo --db {db}  and open http://127.0.0.1:4200/runs""")
+    return summary

@@ -1,0 +1,62 @@
+"""The exceptions govreports raises, as one tree (converted to clean messages at the CLI edge).
+
+GovreportsError
+├── ConfigError                 bad input from the user: exit code 2, nothing written
+│   └── SourcesError            the sources file is malformed (names the entry)
+├── FetchError                  a request did not yield a document (carries the outcome class)
+│   ├── TransientFetchError     may succeed next time: timeouts, resets, 408/425/429/5xx
+│   └── PermanentFetchError     will not: 404/410/blocked/soft-404/robots/too large …
+├── ExtractionError             a fetched document had no extractable body text
+├── NotAReportError             a fetched document is not an annual report (look-alike, no year)
+└── SourceFailed                a whole source failed (e.g. zero reports where there were reports)
+"""
+from __future__ import annotations
+
+
+class GovreportsError(Exception):
+    """Base of every error govreports raises on purpose."""
+
+
+class ConfigError(GovreportsError):
+    """The user's input (flags, settings, files) is wrong; nothing was fetched or written."""
+
+
+class SourcesError(ConfigError):
+    """The sources file is malformed. ``entry`` names the offending [[source]] (index and id)."""
+
+    def __init__(self, path: str, entry: str | None, message: str) -> None:
+        self.path = path
+        self.entry = entry
+        self.message = message
+        where = f"{path}: {entry}: " if entry else f"{path}: "
+        super().__init__(where + message)
+
+
+class FetchError(GovreportsError):
+    """A request did not give us a document. ``outcome`` is the outcome class recorded in the ledger."""
+
+    def __init__(self, url: str, outcome: str, detail: str = "") -> None:
+        self.url = url
+        self.outcome = outcome
+        self.detail = detail
+        super().__init__(f"{outcome}: {url}" + (f" ({detail})" if detail else ""))
+
+
+class TransientFetchError(FetchError):
+    """Worth retrying later: the server or network may recover."""
+
+
+class PermanentFetchError(FetchError):
+    """Not worth retrying in this run."""
+
+
+class ExtractionError(GovreportsError):
+    """No body text could be extracted from a document."""
+
+
+class NotAReportError(GovreportsError):
+    """The document is not an annual report (a look-alike, or no statistical year can be found)."""
+
+
+class SourceFailed(GovreportsError):
+    """A source as a whole failed; the other sources of the run are unaffected."""

@@ -1,0 +1,1 @@
+"""Discover stage: find report links on agency sites. One module per CMS platform."""

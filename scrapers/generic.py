@@ -1,0 +1,80 @@
+"""Generic listings: any site. Item links are every anchor; pagination is what a reader would click:
+下一页 / 尾页 anchors, numbered page anchors, and hrefs shaped like ``index_N.html``, ``?page=N``,
+``list_N.shtml`` or ``/N.html``."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup
+
+from fetching.client import PageRequest
+from scrapers.base import Link, ListingPage, ListingParse
+
+_NEXT_TEXT = re.compile(r"^(?:下一?页|下页|后页|尾页|末页|最后一?页|>|>>|»|›|next|last)$", re.I)
+_PAGE_HREF = re.compile(
+    r"(?:index|list|default|more)[_-]\d+\.s?html?$|[?&](?:page|pageNo|pageIndex|pn|p)=\d+|/\d{1,3}\.s?html?$",
+    re.I,
+)
+_DATE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
+
+
+class GenericPlatform:
+    name = "generic"
+
+    def detect(self, page: ListingPage) -> bool:
+        return True
+
+    def parse_listing(self, page: ListingPage) -> ListingParse:
+        soup = BeautifulSoup(page.text, "lxml")
+        return ListingParse(links=item_links(soup, page.url), next_requests=pagination_requests(soup, page.url))
+
+
+def item_links(soup: BeautifulSoup, base_url: str) -> list[Link]:
+    """Every anchor with text, made absolute, with the date printed beside it if any."""
+    links: list[Link] = []
+    seen: set[str] = set()
+    for anchor in soup.find_all("a", href=True):
+        href = anchor["href"].strip()
+        if not href or href.lower().startswith(_SKIP_SCHEMES):
+            continue
+        url = urljoin(base_url, href).split("#")[0]
+        text = anchor.get_text(" ", strip=True)
+        title = (anchor.get("title") or "").strip()
+        if title and (len(title) > len(text) or not text):
+            text = title  # CMS lists truncate the text and keep the full title in the attribute
+        if not text or url in seen:
+            continue
+        seen.add(url)
+        links.append(Link(url=url, text=text, listing_url=base_url, list_date=_date_near(anchor)))
+    return links
+
+
+def pagination_requests(soup: BeautifulSoup, base_url: str) -> list[PageRequest]:
+    host = urlsplit(base_url).netloc
+    found: list[PageRequest] = []
+    seen = {base_url}
+    for anchor in soup.find_all("a", href=True):
+        href = anchor["href"].strip()
+        if href.lower().startswith(_SKIP_SCHEMES):
+            continue
+        text = anchor.get_text(strip=True)
+        url = urljoin(base_url, href).split("#")[0]
+        is_pager = bool(_NEXT_TEXT.match(text)) or (text.isdigit() and len(text) <= 4) or bool(_PAGE_HREF.search(url))
+        if is_pager and urlsplit(url).netloc == host and url not in seen:
+            seen.add(url)
+            found.append(PageRequest(url))
+    return found
+
+
+def _date_near(anchor) -> str | None:
+    """The date printed in the anchor's list item (``<li><a/><span>2013-01-15</span></li>``)."""
+    container = anchor.find_parent(["li", "tr", "dd", "p"]) or anchor.parent
+    if container is None:
+        return None
+    match = _DATE.search(container.get_text(" ", strip=True))
+    if not match:
+        return None
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"

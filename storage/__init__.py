@@ -1,0 +1,1 @@
+"""Load stage: SQLModel models, Alembic migrations, and the one place rows are written (Store)."""

@@ -103,8 +103,10 @@ def figures_from_cells(cells: Sequence[StatCell]) -> tuple[dict[str, Figure], li
 
 
 def _row_has_numbers(cells: Sequence[StatCell], total: StatCell) -> bool:
+    """Whether the cells this total adds up (its row; in 复议诉讼 its group) hold any number."""
+    group = total.column.partition(".")[0] if total.table == "review_litigation" else ""
     return any(c.value and c.table == total.table and c.table_index == total.table_index and c.row == total.row
-               for c in cells)
+               and c.column.startswith(group) for c in cells)
 
 
 def figures_from_appendix(text: str) -> dict[str, Figure]:

@@ -1,0 +1,103 @@
+"""One document's body → ``ContentParse``: format, sections, cells, figures and flags.
+
+Tables are taken per table kind from the first source that has that table: the HTML, then the XLSX
+attachments, then the flattened text (which, for an HTML page, is the same tables again and must not
+be counted twice). A 2019+ table heading with nothing under it is an image-only table and is flagged,
+not read as zeros.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bs4 import BeautifulSoup
+
+from parsing.checks import check_cells
+from parsing.figures import extract_figures
+from parsing.sections import split_sections
+from parsing.tables import PROACTIVE, REQUESTS, REVIEW, TableParse, parse_html_tables
+from parsing.tables_text import parse_text_tables
+from parsing.tables_xlsx import XlsxReadError, parse_xlsx_tables
+from parsing.types import ContentParse, Flag, Section
+
+FORMAT_2019 = "2019"
+FORMAT_2021 = "2021"
+_TABLE_SECTIONS = (PROACTIVE, REQUESTS, REVIEW)  # section keys that hold a statistics table in 2019+
+# Words only one layout prints (used when there is no table and no year).
+_TEXT_MARKERS = {FORMAT_2021: ("本年制发件数", "逾期不补正"), FORMAT_2019: ("本年新制作数量", "其他对外管理服务事项")}
+
+
+def _choose_tables(sources: Sequence[TableParse]) -> TableParse:
+    chosen = TableParse()
+    for source in sources:
+        new = source.tables() - chosen.tables()
+        chosen.cells.extend(c for c in source.cells if c.table in new)
+        chosen.flags.extend(f for f in source.flags if f.table in new or f.table is None)
+        if new:
+            chosen.formats |= source.formats
+    return chosen
+
+
+def _xlsx_tables(xlsx: Sequence[bytes], snapshot_hash: str | None) -> TableParse:
+    result = TableParse()
+    for position, data in enumerate(xlsx):
+        try:
+            result.extend(parse_xlsx_tables([data], first_index=len(result.tables())))
+        except XlsxReadError as error:
+            result.flags.append(Flag("xlsx_unreadable", None, f"attachment {position}: {error}",
+                                     {"attachment": position, "snapshot": snapshot_hash}))
+    return result
+
+
+def decide_format(layouts: set[str], year: int | None, text: str) -> tuple[str | None, list[Flag]]:
+    """The table format: from the tables' layout, else the year, else words only one layout prints."""
+    flags: list[Flag] = []
+    by_year = None if year is None else FORMAT_2021 if year >= 2021 else FORMAT_2019 if year >= 2019 else None
+    if len(layouts) > 1:
+        flags.append(Flag("format_conflict", None, f"tables show both layouts {sorted(layouts)}", {"layouts": sorted(layouts)}))
+    if layouts:
+        layout = FORMAT_2021 if FORMAT_2021 in layouts else FORMAT_2019
+        if year is not None and by_year != layout:
+            flags.append(Flag("format_year_mismatch", None, f"{layout} layout in a report for {year}",
+                              {"layout": layout, "year": year}))
+        return layout, flags
+    if by_year is not None or year is not None:
+        return by_year, flags
+    for fmt, words in _TEXT_MARKERS.items():
+        if any(word in text for word in words):
+            return fmt, flags
+    return None, flags
+
+
+def _image_only_flags(sections: Sequence[Section], tables: set[str], html: str | None) -> list[Flag]:
+    """A table heading whose part holds no text and no table: the table was an image."""
+    images_near = _html_has_images(html)
+    flags = []
+    for section in sections:
+        if section.key not in _TABLE_SECTIONS or section.key in tables:
+            continue
+        body = "".join(ch for ch in section.text if ch.isalnum())
+        if body == "" or (images_near and len(body) < 30 and not any(ch.isdigit() for ch in body)):
+            flags.append(Flag("image_only_table", section.key, section.heading, {"heading": section.heading}))
+    return flags
+
+
+def _html_has_images(html: str | None) -> bool:
+    return html is not None and BeautifulSoup(html, "lxml").find("img") is not None
+
+
+def parse_content(text: str, *, html: str | None = None, year: int | None = None,
+                  xlsx: Sequence[bytes] = (), snapshot_hash: str | None = None) -> ContentParse:
+    """Parse a report body. ``text`` is the simplified body text, ``html`` the simplified main HTML.
+
+    ``snapshot_hash`` only labels flags about attachments (which snapshot they came from).
+    """
+    sections = split_sections(text)
+    sources = [parse_html_tables(html) if html else TableParse(), _xlsx_tables(xlsx, snapshot_hash),
+               parse_text_tables(text)]
+    tables = _choose_tables(sources)
+    fmt, flags = decide_format(tables.formats, year, text)
+    flags = tables.flags + flags + check_cells(tables.cells)
+    flags += _image_only_flags(sections, tables.tables(), html) if fmt is not None else []
+    figures, figure_flags = extract_figures(text, tables.cells)
+    return ContentParse(format=fmt, sections=sections, cells=tables.cells, figures=figures,
+                        flags=flags + figure_flags)

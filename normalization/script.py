@@ -41,6 +41,7 @@ PROTECTED_PHRASES: dict[str, str] = {
     "新增": "新增",  # tw2sp: 添加
     "檔案館": "档案馆",  # tw2sp: 文件馆 (檔案 alone is the Taiwan word for 文件 and stays converted)
     "正規化": "正规化",  # tw2sp: 范式 (队伍正规化建设)
+    "複製": "复制",  # tw2sp: 拷贝 (複製、列印、郵寄, seed 000)
     # Already-simplified mainland text goes through tw2sp too (the extractor cannot tell scripts
     # apart page by page); these are the words seeds 002-004 lose that way.
     "文件": "文件",  # tw2sp: 文档

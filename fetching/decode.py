@@ -19,6 +19,9 @@ from charset_normalizer import from_bytes
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 _GB_FAMILY = {"gb2312", "gbk", "gb_2312-80", "gb_2312", "x-gbk", "cp936", "ms936", "euc-cn", "csgb2312", "gb18030", "hz-gb-2312"}
+# Detection answers are only trusted inside the encodings Chinese government pages actually use;
+# on short or damaged GBK bytes charset-normalizer otherwise proposes codepages like cp1006.
+_PLAUSIBLE_DETECTED = {"utf-8", "gb18030", "big5", "big5hkscs", "cp950", "utf-16"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -69,8 +72,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         except UnicodeDecodeError:
             continue
     best = from_bytes(body[:200_000]).best()
-    if best is not None and best.encoding:
-        codec = normalize_charset(best.encoding) or best.encoding
+    codec = normalize_charset(best.encoding) if best is not None and best.encoding else None
+    if codec in _PLAUSIBLE_DETECTED:
         try:
             return Decoded(body.decode(codec), codec, "detected")
         except (UnicodeDecodeError, LookupError):

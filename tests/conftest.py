@@ -1,0 +1,93 @@
+"""Shared fixtures: real SQLite files, a real Postgres database per test session, the Prefect test
+harness (session-scoped: it costs seconds to start), and the demo web served on 127.0.0.1."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+PG_ADMIN_URL = os.environ.get("GOVREPORTS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'govreports.db'}"
+
+
+def _pg_admin_engine():
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The machine's Postgres; skipped with a reason where none runs, but never in CI."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    engine = _pg_admin_engine()
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        engine.dispose()
+        if os.environ.get("CI"):
+            pytest.fail(f"Postgres is required in CI and is not reachable at {PG_ADMIN_URL}: {exc}")
+        pytest.skip(f"no Postgres at {PG_ADMIN_URL} ({type(exc).__name__}); these tests run in CI")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh database for one test, dropped afterwards."""
+    from sqlalchemy import text
+
+    name = f"govreports_test_{uuid.uuid4().hex[:12]}"
+    with postgres_server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with postgres_server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request) -> str:
+    """Each test using this runs against a SQLite file and against Postgres."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def demo_web():
+    """The demo sites on 127.0.0.1: yields (sites, bases)."""
+    from govreports.demo.server import serve
+    from govreports.demo.site import build_sites
+
+    sites = build_sites()
+    with serve(sites) as bases:
+        yield sites, bases
+
+
+@pytest.fixture
+def demo_sources(demo_web, tmp_path):
+    from govreports.demo.server import sources_toml
+
+    sites, bases = demo_web
+    path = tmp_path / "sources.toml"
+    path.write_text(sources_toml(sites, bases, delay=0.0), encoding="utf-8")
+    return path

@@ -620,12 +620,14 @@ def _read_review(grid: Grid, out: _CellBuilder) -> None:
     if missing:
         out.flag("columns_missing", f"复议诉讼 table: no column for {', '.join(missing)}", {"columns": missing})
     labels = _label_columns(codes)
-    body = [row for row in grid[len(header_rows):] if any(cell.key for cell in row)]
+    body = grid[len(header_rows):]
     if not body:
         out.flag("table_unread", "复议诉讼 table has no data row")
         return
-    if len(body) > 1:
-        out.flag("rows_ignored", f"复议诉讼 table has {len(body)} data rows; read the first", {"rows": len(body)})
+    # The data row itself may be all blank (an agency with no cases); later rows are notes or junk.
+    extra = [r for r in body[1:] if any(cell.key for cell in r)]
+    if extra:
+        out.flag("rows_ignored", f"复议诉讼 table has {len(extra)} more rows; read the first", {"rows": len(extra)})
     row = body[0]
     label_cells = _distinct(row[c] for c in labels if row[c].key)
     row_label = " / ".join(cell.text for cell in label_cells)

@@ -41,7 +41,9 @@ def _xlsx_tables(xlsx: Sequence[bytes], snapshot_hash: str | None) -> TableParse
     result = TableParse()
     for position, data in enumerate(xlsx):
         try:
-            result.extend(parse_xlsx_tables([data], first_index=len(result.tables())))
+            # table_index keeps counting across attachments, so two workbooks never share an index.
+            next_index = max((cell.table_index for cell in result.cells), default=-1) + 1
+            result.extend(parse_xlsx_tables([data], first_index=next_index))
         except XlsxReadError as error:
             result.flags.append(Flag("xlsx_unreadable", None, f"attachment {position}: {error}",
                                      {"attachment": position, "snapshot": snapshot_hash}))

@@ -8,7 +8,7 @@ that, and httpx's transport retries only cover connection failures, silently. A 
 ``timeout_seconds`` cannot interrupt blocking I/O, so the real limits are httpx's connect/read
 timeouts plus a wall-clock deadline checked while streaming the body.
 
-Per host (``host[:port]``): at most one request in flight (a lock held for the request), a jittered
+Per host (``host[:port]``): at most one request in flight (a ``HostGate`` slot held for the request), a jittered
 minimum delay between requests (never below the source's ``delay``, nor robots.txt's Crawl-delay),
 robots.txt fetched once per run and cached, hosts that block us are left alone for the rest of the
 run, and a host failing ``park_after`` attempts in a row is parked.
@@ -31,6 +31,7 @@ from protego import Protego
 from fetching.classify import classify_html, looks_binary, sniff_binary
 from fetching.decode import Decoded, decode_html
 from fetching.outcomes import DOCUMENT_OUTCOMES, is_transient
+from fetching.politeness import HostGate, LocalHostGate
 from fetching.settings import FetchSettings
 from govreports.errors import PermanentFetchError, TransientFetchError
 from govreports.sources import host_of
@@ -118,9 +119,7 @@ class FetchSink(Protocol):
 
 @dataclass
 class _Host:
-    lock: threading.Lock = field(default_factory=threading.Lock)  # held while a request is in flight
     robots_lock: threading.Lock = field(default_factory=threading.Lock)  # one robots.txt fetch per run
-    next_time: float = 0.0
     consecutive_failures: int = 0
     parked: bool = False
     blocked: bool = False
@@ -155,6 +154,7 @@ class Fetcher:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        gate: HostGate | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self.sink = sink
@@ -162,6 +162,7 @@ class Fetcher:
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self.gate = gate or LocalHostGate(clock, sleep)
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         s = self.settings
@@ -212,12 +213,12 @@ class Fetcher:
             raise PermanentFetchError(request.url, "robots_disallowed")
         headers = self._conditional_headers(validators)
         for attempt in range(1, self.settings.max_attempts + 1):
-            result = self._polite_send(host, request, headers, allowed_hosts, delay)
+            result = self._polite_send(host_name, host, request, headers, allowed_hosts, delay)
             if result.outcome == "not_modified" and validators is None:
                 result.outcome = "http_error"  # a 304 we did not ask for
             record = self._ledger_row(result, request, source_id, purpose, attempt, validators)
             self._record(record)
-            self._count_failure(host, result)
+            self._count_failure(host_name, host, result)
             if result.outcome in DOCUMENT_OUTCOMES:
                 return self._fetched(result, record, request, attempt)
             if result.outcome == "blocked":
@@ -248,26 +249,17 @@ class Fetcher:
         with self._hosts_lock:
             return self._hosts.setdefault(name, _Host())
 
-    def _polite_send(self, host: _Host, request: PageRequest, headers: dict[str, str],
+    def _polite_send(self, host_name: str, host: _Host, request: PageRequest, headers: dict[str, str],
                      allowed_hosts: frozenset[str], delay: float) -> _Attempt:
-        with host.lock:  # one request in flight per host
-            wait = host.next_time - self._clock()
-            if wait > 0:
-                self._sleep(wait)
-            try:
-                return self._send(request, headers, allowed_hosts)
-            finally:
-                host.requests += 1
-                spacing = max(delay, host.crawl_delay) * (1 + self._rng.uniform(0, self.settings.delay_jitter))
-                host.next_time = self._clock() + spacing
+        spacing = max(delay, host.crawl_delay) * (1 + self._rng.uniform(0, self.settings.delay_jitter))
+        with self.gate.turn(host_name, spacing):  # one request in flight per host, spaced
+            host.requests += 1
+            return self._send(request, headers, allowed_hosts)
 
-    def _push_back(self, host: _Host, seconds: float) -> None:
-        host.next_time = max(host.next_time, self._clock() + seconds)
-
-    def _count_failure(self, host: _Host, result: _Attempt) -> None:
+    def _count_failure(self, host_name: str, host: _Host, result: _Attempt) -> None:
         retry_after = _retry_after_seconds(result.headers)
         if retry_after is not None:
-            self._push_back(host, min(retry_after, self.settings.retry_after_max))
+            self.gate.push_back(host_name, min(retry_after, self.settings.retry_after_max))
         if is_transient(result.outcome, result.status):
             host.consecutive_failures += 1
             if host.consecutive_failures >= self.settings.park_after:
@@ -292,7 +284,7 @@ class Fetcher:
         scheme = urlsplit(url).scheme
         robots_url = f"{scheme}://{host_name}/robots.txt"
         request = PageRequest(robots_url)
-        result = self._polite_send(host, request, {}, frozenset({host_name}), delay)
+        result = self._polite_send(host_name, host, request, {}, frozenset({host_name}), delay)
         self._record(self._ledger_row(result, request, source_id, "robots", 1, None))
         host.robots_checked = True
         status = result.status

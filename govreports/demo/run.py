@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from govreports.demo.server import serve, sources_toml
+from govreports.demo.server import DEMO_FIRST_PORT, serve, sources_toml
 from govreports.demo.site import build_sites
 
 
@@ -17,7 +17,7 @@ def run_demo(db: str, *, echo: Callable[[str], None], crawl: Callable[..., dict]
     workdir = Path(db).parent if "://" not in db else Path("govreports-demo")
     workdir.mkdir(parents=True, exist_ok=True)
     sites = build_sites()
-    with serve(sites) as bases:
+    with serve(sites, first_port=DEMO_FIRST_PORT) as bases:
         sources_file = workdir / "demo-sources.toml"
         sources_file.write_text(sources_toml(sites, bases), encoding="utf-8")
         echo(f"demo sites on {', '.join(bases.values())}; sources file {sources_file}")

@@ -49,13 +49,30 @@ def _handler(site: Site, fault: FaultHook | None) -> type[BaseHTTPRequestHandler
     return Handler
 
 
+# `govreports demo` serves on fixed ports so that its URLs, and so its copies, are the same on
+# every run (re-running the demo then changes nothing but the run history).
+DEMO_FIRST_PORT = 18701
+
+
+def _bind(site: Site, fault: FaultHook | None, port: int) -> ThreadingHTTPServer:
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", port), _handler(site, fault))
+    except OSError:
+        if port == 0:
+            raise
+        return ThreadingHTTPServer(("127.0.0.1", 0), _handler(site, fault))  # taken: any free port
+
+
 @contextmanager
-def serve(sites: list[Site], fault: FaultHook | None = None) -> Iterator[dict[str, str]]:
-    """Start one loopback server per site; yields ``{site_id: "http://127.0.0.1:PORT"}``."""
+def serve(sites: list[Site], fault: FaultHook | None = None, first_port: int = 0) -> Iterator[dict[str, str]]:
+    """Start one loopback server per site; yields ``{site_id: "http://127.0.0.1:PORT"}``.
+
+    ``first_port`` 0 picks free ports; otherwise sites get consecutive ports from it when free.
+    """
     with ExitStack() as stack:
         bases: dict[str, str] = {}
-        for site in sites:
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site, fault))
+        for index, site in enumerate(sites):
+            server = _bind(site, fault, first_port + index if first_port else 0)
             server.daemon_threads = True
             thread = threading.Thread(target=server.serve_forever, name=f"demo-{site.id}", daemon=True)
             thread.start()

@@ -112,7 +112,8 @@ def _row_has_numbers(cells: Sequence[StatCell], total: StatCell) -> bool:
 def figures_from_appendix(text: str) -> dict[str, Figure]:
     figures: dict[str, Figure] = {}
     for line in text.splitlines():
-        key_line = match_key(line)
+        # trafilatura renders table rows as "| 申请总数 | 46 |": the pipes are cell borders
+        key_line = match_key(line.replace("|", " ").strip())
         for key, labels in APPENDIX_LABELS.items():
             if key in figures:
                 continue

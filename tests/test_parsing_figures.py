@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from normalization import to_simplified
-from parsing.figures import extract_figures, figures_from_prose
+from parsing.figures import extract_figures, figures_from_appendix, figures_from_prose
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 KEYS = ["applications_received", "disclosed", "partially_disclosed", "reconsiderations", "lawsuits"]
@@ -62,3 +62,10 @@ def test_phrasings(text, key, expected):
 ])
 def test_look_alikes_are_not_taken(text, key):
     assert key not in figures_from_prose(text)
+
+
+def test_appendix_rows_in_trafilatura_table_rendering():
+    text = "| 申请总数 | 46 |\n| 其中：1.同意公开答复数 | 17 |\n| 2.同意部分公开答复数 | 7 |"
+    figures = figures_from_appendix(text)
+    assert {k: f.value for k, f in figures.items()} == {
+        "applications_received": 46, "disclosed": 17, "partially_disclosed": 7}

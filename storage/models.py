@@ -176,3 +176,14 @@ class FlagRow(SQLModel, table=True):
     table: Optional[str] = None
     detail: str = Field(sa_column=Column(Text, nullable=False))
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class HostLease(SQLModel, table=True):
+    """Per-host politeness shared by workers (fetching.postgres_gate): the next allowed request start
+    and, while a request is in flight, who holds the host and until when."""
+
+    __tablename__ = "host_leases"
+    host: str = Field(primary_key=True)  # host[:port], as fetching uses it
+    next_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    holder: Optional[str] = None
+    held_until: Optional[datetime] = Field(default=None, sa_column=_utc())

@@ -194,7 +194,7 @@ class Store:
             ).order_by(FetchRow.id.desc()).limit(1)).first()
         if row is None:
             return None
-        return Validators(row.content_hash, row.etag, row.last_modified)
+        return Validators(row.content_hash, row.etag, row.last_modified, row.content_type)
 
     def resumable_fetch(self, url: str, run_ids: list[int]) -> FetchRow | None:
         """A good fetch of ``url`` made by one of the crashed runs we are resuming."""
@@ -217,6 +217,47 @@ class Store:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(Copy).where(
                 Copy.source_id == source_id, Copy.first_seen_run < before_run)) or 0
+
+    def coverage_reports(self, source_ids: list[str]) -> list["FoundReport"]:
+        """Reports with a copy from one of ``source_ids``: agency, year, published, when first seen."""
+        from govreports.coverage import FoundReport
+
+        with self.session() as s:
+            rows = s.execute(
+                select(Report.agency, Report.year, Report.published, Report.first_seen_run, CrawlRun.started_at,
+                       Copy.source_id)
+                .join(Copy, Copy.report_id == Report.id)
+                .join(CrawlRun, CrawlRun.id == Report.first_seen_run)
+                .where(Copy.source_id.in_(source_ids))
+            ).all()
+        grouped: dict[tuple[str, int], dict] = {}
+        for agency, year, published, first_run, started, source_id in rows:
+            entry = grouped.setdefault((agency, year), dict(published=published, run=first_run,
+                                                            seen=_aware(started), sources=set()))
+            entry["sources"].add(source_id)
+        return [FoundReport(agency, year, e["published"], e["seen"], e["run"], tuple(sorted(e["sources"])))
+                for (agency, year), e in sorted(grouped.items())]
+
+    def source_looks(self, source_ids: list[str]) -> dict[str, list[tuple[int, datetime]]]:
+        """Per source: the runs that fetched from it, with the time of their first fetch there."""
+        with self.session() as s:
+            rows = s.execute(
+                select(FetchRow.source_id, FetchRow.run_id, func.min(FetchRow.fetched_at))
+                .where(FetchRow.source_id.in_(source_ids), FetchRow.run_id.is_not(None))
+                .group_by(FetchRow.source_id, FetchRow.run_id)
+            ).all()
+        looks: dict[str, list[tuple[int, datetime]]] = {}
+        for source_id, run_id, first_fetch in rows:
+            looks.setdefault(source_id, []).append((run_id, _aware(first_fetch)))
+        return looks
+
+    def failures_by_class(self, run_id: int) -> dict[str, int]:
+        """Fetch outcomes other than ok / not_modified in one run's ledger, counted per class."""
+        with self.session() as s:
+            rows = s.execute(select(FetchRow.outcome, func.count()).where(
+                FetchRow.run_id == run_id, FetchRow.outcome.not_in(("ok", "not_modified")))
+                .group_by(FetchRow.outcome)).all()
+        return {outcome: count for outcome, count in sorted(rows)}
 
     def load(self, doc: Document, run_id: int, content_for: ContentFor) -> LoadOutcome:
         """Add one copy to its (agency, year) report; returns what changed."""

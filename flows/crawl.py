@@ -8,11 +8,13 @@ what can succeed next time: a database that was briefly unavailable.
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 from prefect.futures import wait
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
@@ -91,11 +93,20 @@ def _db_is_transient(task, task_run, state) -> bool:
     return False
 
 
+def _logger():
+    """The task run's logger; a plain logger when the task body is called without Prefect
+    (``discover_task.fn(...)``: the benchmarks' direct runner executes the same code)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("flows.crawl")
+
+
 @task(name="discover", cache_policy=NO_CACHE, task_run_name="discover-{source.id}")
 def discover_task(source: Source, ctx: CrawlContext) -> Discovery:
     found = discover(source, ctx.fetcher, ctx.years)
-    get_run_logger().info("%s: %d listing pages, %d candidate links (%s)", source.id, found.listing_pages,
-                          len(found.candidates), found.stop_reason)
+    _logger().info("%s: %d listing pages, %d candidate links (%s)", source.id, found.listing_pages,
+                   len(found.candidates), found.stop_reason)
     return found
 
 
@@ -117,7 +128,7 @@ def fetch_task(source: Source, found: Discovery, ctx: CrawlContext) -> FetchStag
             )
         except FetchError as exc:
             stage.failures[exc.outcome] += 1
-            get_run_logger().warning("%s: %s", source.id, exc)
+            _logger().warning("%s: %s", source.id, exc)
             continue
         stage.not_modified += fetched.outcome == "not_modified"
         stage.docs.append(FetchedDoc(candidate.url, fetched.final_url, fetched.content_hash, fetched.content_type,
@@ -128,7 +139,7 @@ def fetch_task(source: Source, found: Discovery, ctx: CrawlContext) -> FetchStag
 @task(name="process", cache_policy=NO_CACHE, task_run_name="process-{source.id}", retries=2,
       retry_delay_seconds=5, retry_condition_fn=_db_is_transient)
 def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: CrawlContext) -> SourceResult:
-    logger = get_run_logger()
+    logger = _logger()
     result = SourceResult(source.id, listing_pages=found.listing_pages, candidates=len(found.candidates),
                           fetched=len(stage.docs), resumed=stage.resumed, rejected=found.rejected,
                           platforms=sorted(found.platforms))

@@ -9,19 +9,23 @@ what can succeed next time: a database that was briefly unavailable.
 from __future__ import annotations
 
 import logging
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
-from prefect.futures import wait
+from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from fetching.client import Fetcher, PageRequest, Validators
+from fetching.postgres_gate import gate_for
+from flows.artifacts import RunProgress, publish_run_artifacts
+from govreports.coverage import coverage_ledger, default_years
 from fetching.settings import FetchSettings
 from govreports.errors import ExtractionError, FetchError, NotAReportError, SourceFailed
 from govreports.pipeline import FetchedDoc, build_document, content_of_copy
@@ -172,21 +176,26 @@ def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: Crawl
 
 @flow(name="crawl", log_prints=True)
 def crawl(sources_file: str, db: str | None = None, years: str | None = None,
-          source_ids: list[str] | None = None, concurrency: int = DEFAULT_CONCURRENCY) -> dict:
-    """Crawl the sources of ``sources_file`` into ``db``; returns the run's summary."""
-    sources = select_sources(load_sources(sources_file), source_ids)
+          source_ids: list[str] | None = None, concurrency: int = DEFAULT_CONCURRENCY, shard: int = 0,
+          shards: int = 1) -> dict:
+    """Crawl the sources of ``sources_file`` into ``db``; returns the run's summary.
+
+    ``shard``/``shards`` split the sources across concurrent flow runs (on one worker or many):
+    this run crawls the sources whose stable hash falls in ``shard`` (see ``in_shard``).
+    """
+    sources = shard_sources(select_sources(load_sources(sources_file), source_ids), shard, shards)
     span = parse_years(years)
     store = Store(resolve_db_url(db))
     parameters = {"sources_file": str(sources_file), "years": years, "source_ids": source_ids,
-                  "concurrency": concurrency}
+                  "concurrency": concurrency, "shard": shard, "shards": shards}
     crashed = store.mark_crashed_runs()
     resume_runs = store.resumable_runs()
     run_id = store.start_run("crawl", parameters, _prefect_run_id())
     store.upsert_sources(sources, run_id)
-    fetcher = Fetcher(store, run_id=run_id, settings=FetchSettings.from_env())
+    fetcher = Fetcher(store, run_id=run_id, settings=FetchSettings.from_env(), gate=gate_for(store.url, store.engine))
     ctx = CrawlContext(store, fetcher, run_id, span, resume_runs)
     try:
-        summary = _run_sources(sources, ctx, concurrency)
+        summary = _run_sources(sources, ctx, concurrency, RunProgress(len(sources), shard, shards))
     except BaseException as exc:
         store.finish_run(run_id, "failed", {}, {"flow": f"{type(exc).__name__}: {exc}"})
         raise
@@ -196,6 +205,7 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
     summary["resumed_from_runs"] = resume_runs
     state = "failed" if summary["errors"]["sources"] else "completed"
     store.finish_run(run_id, state, summary["counts"], summary["errors"])
+    _publish(summary, store, sources, span, shard, shards)
     store.close()
     if state == "failed":
         failed = summary["errors"]["sources"]
@@ -216,7 +226,32 @@ def select_sources(sources: list[Source], source_ids: list[str] | None) -> list[
     return [s for s in sources if s.id in set(source_ids)]
 
 
-def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int) -> dict:
+def in_shard(source_id: str, shard: int, shards: int) -> bool:
+    """Stable across processes and machines (Python's ``hash`` is salted per process)."""
+    return int(hashlib.sha256(source_id.encode()).hexdigest()[:8], 16) % shards == shard
+
+
+def shard_sources(sources: list[Source], shard: int, shards: int) -> list[Source]:
+    from govreports.errors import ConfigError
+
+    if shards < 1 or not 0 <= shard < shards:
+        raise ConfigError(f"shard {shard} of {shards}: need shards >= 1 and 0 <= shard < shards")
+    return [s for s in sources if in_shard(s.id, shard, shards)]
+
+
+def _publish(summary: dict, store: Store, sources: list[Source], span: tuple[int, int] | None, shard: int,
+             shards: int) -> None:
+    """Artifacts for the Prefect UI, and the blocked / parked hosts in the run's log."""
+    logger = get_run_logger()
+    for label in ("blocked_hosts", "parked_hosts"):
+        if summary["errors"][label]:
+            logger.warning("%s: %s", label.replace("_", " "), ", ".join(summary["errors"][label]))
+    years = span or default_years(store.coverage_reports([s.id for s in sources]))
+    ledger = coverage_ledger(store, sources, years) if years else None
+    publish_run_artifacts(summary, ledger, shard, shards)
+
+
+def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int, progress: RunProgress) -> dict:
     with ThreadPoolTaskRunner(max_workers=max(1, concurrency)) as runner:
         chains = {}
         for source in sources:
@@ -224,16 +259,17 @@ def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int) -> 
             stage = runner.submit(fetch_task, {"source": source, "found": found, "ctx": ctx})
             chains[source.id] = runner.submit(process_task, {"source": source, "found": found, "stage": stage,
                                                              "ctx": ctx})
-        wait(list(chains.values()))
-    results: dict[str, SourceResult] = {}
-    source_errors: dict[str, str] = {}
-    for source_id, future in chains.items():
-        value = future.result(raise_on_failure=False)
-        if isinstance(value, SourceResult):
-            results[source_id] = value
-        else:
-            source_errors[source_id] = _failure_message(future)
-        ctx.store.heartbeat(ctx.run_id, {"sources_done": len(results) + len(source_errors)})
+        results: dict[str, SourceResult] = {}
+        source_errors: dict[str, str] = {}
+        source_of = {future: source_id for source_id, future in chains.items()}
+        for future in as_completed(list(chains.values())):  # as each source finishes: progress, heartbeat
+            value = future.result(raise_on_failure=False)
+            if isinstance(value, SourceResult):
+                results[source_of[future]] = value
+            else:
+                source_errors[source_of[future]] = _failure_message(future)
+            ctx.store.heartbeat(ctx.run_id, {"sources_done": len(results) + len(source_errors)})
+            progress.source_finished()
     return _summary(results, source_errors, ctx)
 
 

@@ -1,0 +1,125 @@
+"""What a crawl run shows in the Prefect UI: artifacts with stable keys, so each run's Artifacts tab
+has the same four entries and the Artifacts page keeps one history per key.
+
+* ``crawl-sources`` (table): per source, list pages, candidate links, reports new / changed /
+  unchanged, copies added, failures by outcome class, and the source's state;
+* ``crawl-summary`` (markdown): the run's totals, failed sources, blocked and parked hosts;
+* ``coverage-ledger`` (table): found / late / missing per agency x year (``govreports.coverage``);
+* ``crawl-progress`` (progress): sources finished / sources, updated as each source finishes.
+
+A sharded run appends ``-shard-I-of-N`` to every key, so shards running at once never share one.
+The row and markdown builders are plain functions (tested without Prefect); only ``publish_*`` and
+``RunProgress`` talk to the Prefect API.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, \
+    update_progress_artifact
+
+from govreports.coverage import LedgerRow, status_counts
+
+SOURCES_KEY = "crawl-sources"
+SUMMARY_KEY = "crawl-summary"
+COVERAGE_KEY = "coverage-ledger"
+PROGRESS_KEY = "crawl-progress"
+
+
+def artifact_key(base: str, shard: int = 0, shards: int = 1) -> str:
+    return base if shards <= 1 else f"{base}-shard-{shard}-of-{shards}"
+
+
+def source_rows(summary: dict) -> list[dict[str, Any]]:
+    """One row per source of the run's summary (``flows.crawl._summary``), failed sources included."""
+    per_source = summary["counts"]["per_source"]
+    failed = summary["errors"]["sources"]
+    rows = []
+    for source_id in sorted(set(per_source) | set(failed)):
+        counts = per_source.get(source_id, {})
+        failures = counts.get("failures", {})
+        rows.append({
+            "source": source_id,
+            "state": "FAILED" if source_id in failed else "ok",
+            "list_pages": counts.get("listing_pages", 0),
+            "candidate_links": counts.get("candidates", 0),
+            "new": counts.get("new", 0),
+            "changed": counts.get("changed", 0),
+            "unchanged": counts.get("unchanged", 0),
+            "copies_added": counts.get("copy_added", 0),
+            "not_reports": counts.get("not_reports", 0),
+            "failures": ", ".join(f"{k}={v}" for k, v in sorted(failures.items())) or "-",
+            "error": failed.get(source_id, ""),
+        })
+    return rows
+
+
+def summary_markdown(summary: dict, coverage: list[LedgerRow] | None = None) -> str:
+    counts, errors = summary["counts"], summary["errors"]
+    lines = [
+        f"# Crawl run {summary['run_id']}",
+        "",
+        "| stage | count |", "|---|---:|",
+        f"| sources | {counts['sources']} ({counts['sources_failed']} failed) |",
+        f"| listing pages | {counts['listing_pages']} |",
+        f"| candidate links | {counts['candidates']} |",
+        f"| documents fetched | {counts['documents_fetched']} ({counts['resumed']} resumed) |",
+        f"| not reports | {counts['not_reports']} |",
+        f"| reports new | {counts['reports_new']} |",
+        f"| reports changed | {counts['reports_changed']} |",
+        f"| copies added | {counts['copies_added']} |",
+        f"| copies unchanged | {counts['copies_unchanged']} |",
+        f"| requests | {counts['requests']} |",
+        "",
+    ]
+    lines += _failure_lines(errors)
+    if coverage is not None:
+        tally = status_counts(coverage)
+        lines += ["## Coverage", "", f"found {tally['found']}, late {tally['late']}, missing {tally['missing']} "
+                  f"(agency x year; table `{COVERAGE_KEY}`)", ""]
+    return "\n".join(lines)
+
+
+def _failure_lines(errors: dict) -> list[str]:
+    lines = ["## Failures", ""]
+    by_class = errors.get("by_class") or {}
+    lines.append("by outcome class: " + (", ".join(f"`{k}` {v}" for k, v in sorted(by_class.items())) or "none"))
+    lines.append("")
+    for label, key in (("Blocked hosts", "blocked_hosts"), ("Parked hosts", "parked_hosts")):
+        hosts = errors.get(key) or []
+        lines.append(f"{label}: " + (", ".join(f"`{h}`" for h in hosts) or "none"))
+    lines.append("")
+    for source_id, message in sorted((errors.get("sources") or {}).items()):
+        lines.append(f"- **{source_id} FAILED**: {message}")
+    return lines
+
+
+def coverage_rows(rows: list[LedgerRow]) -> list[dict[str, object]]:
+    return [row.as_dict() for row in rows]
+
+
+def publish_run_artifacts(summary: dict, coverage: list[LedgerRow] | None, shard: int = 0, shards: int = 1) -> None:
+    """The table, summary and ledger artifacts of one finished run."""
+    run = summary["run_id"]
+    create_table_artifact(source_rows(summary), key=artifact_key(SOURCES_KEY, shard, shards),
+                          description=f"Run {run}: per source, list pages, candidate links, reports and failures")
+    create_markdown_artifact(summary_markdown(summary, coverage), key=artifact_key(SUMMARY_KEY, shard, shards),
+                             description=f"Run {run}: summary")
+    if coverage is not None:
+        create_table_artifact(coverage_rows(coverage), key=artifact_key(COVERAGE_KEY, shard, shards),
+                              description=f"Run {run}: coverage ledger (found / late / missing per agency x year)")
+
+
+class RunProgress:
+    """A progress artifact: sources finished out of the run's sources."""
+
+    def __init__(self, total: int, shard: int = 0, shards: int = 1) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self.artifact_id = create_progress_artifact(0.0, key=artifact_key(PROGRESS_KEY, shard, shards),
+                                                    description=f"0 of {total} sources finished")
+
+    def source_finished(self) -> None:
+        self.done += 1
+        update_progress_artifact(self.artifact_id, 100.0 * self.done / self.total,
+                                 description=f"{self.done} of {self.total} sources finished")

@@ -12,6 +12,13 @@ Per host (``host[:port]``): at most one request in flight (a ``HostGate`` slot h
 minimum delay between requests (never below the source's ``delay``, nor robots.txt's Crawl-delay),
 robots.txt fetched once per run and cached, hosts that block us are left alone for the rest of the
 run, and a host failing ``park_after`` attempts in a row is parked.
+
+Conditional GETs: the caller may pass ``Validators``; when it does not and the sink can look them up
+(``validators_for``, as ``Store`` does), the fetcher asks it, so listing pages re-fetched by a resumed
+or later crawl are conditional too and a 304 reuses the stored snapshot.
+
+Refusals (off-host URL, host blocked or parked earlier in the run, robots.txt) are ledger rows with
+``attempt`` 0 and no status: nothing was sent, but the URL and why it was skipped stay traceable.
 """
 from __future__ import annotations
 
@@ -60,6 +67,8 @@ class Validators:
     content_hash: str
     etag: str | None = None
     last_modified: str | None = None
+    content_type: str | None = None  # of the stored snapshot: a 304 usually carries none, and the
+    # charset may be declared only in the original response's header
 
 
 @dataclass
@@ -115,11 +124,17 @@ class FetchSink(Protocol):
     def save_snapshot(self, content_hash: str, body: bytes, content_type: str | None) -> None: ...
     def load_snapshot(self, content_hash: str) -> bytes: ...
     def record_fetch(self, record: FetchRecord) -> None: ...
+    # Optional: ``validators_for(url) -> Validators | None``; when present, GETs are conditional by default.
+
+
+# The attempt number of a ledger row for a request that was not sent (a refusal).
+NOT_SENT = 0
 
 
 @dataclass
 class _Host:
     robots_lock: threading.Lock = field(default_factory=threading.Lock)  # one robots.txt fetch per run
+    state_lock: threading.Lock = field(default_factory=threading.Lock)  # the counters below
     consecutive_failures: int = 0
     parked: bool = False
     blocked: bool = False
@@ -201,16 +216,16 @@ class Fetcher:
             request = PageRequest(request)
         host_name = host_of(request.url)
         if host_name not in allowed_hosts:
-            raise PermanentFetchError(request.url, "off_host", f"{host_name} is not an allowed host of {source_id}")
+            self._refuse(request, source_id, purpose, "off_host", f"{host_name} is not an allowed host of {source_id}")
         host = self._host(host_name)
         if host.blocked:
-            raise PermanentFetchError(request.url, "blocked", "host blocked us earlier in this run")
+            self._refuse(request, source_id, purpose, "blocked", "host blocked us earlier in this run")
         if host.parked:
-            raise PermanentFetchError(request.url, "parked", "host parked after repeated failures")
+            self._refuse(request, source_id, purpose, "parked", "host parked after repeated failures")
         if self.settings.obey_robots and not self._robots_allow(host_name, host, request.url, source_id, delay):
-            self._record(FetchRecord(self.run_id, source_id, purpose, request.key, request.method, 1, "robots_disallowed",
-                                     error="disallowed by robots.txt"))
-            raise PermanentFetchError(request.url, "robots_disallowed")
+            self._refuse(request, source_id, purpose, "robots_disallowed", "disallowed by robots.txt")
+        if validators is None:
+            validators = self._stored_validators(request)
         headers = self._conditional_headers(validators)
         for attempt in range(1, self.settings.max_attempts + 1):
             result = self._polite_send(host_name, host, request, headers, allowed_hosts, delay)
@@ -234,6 +249,19 @@ class Fetcher:
                 self._sleep(self._backoff(attempt))
         raise AssertionError("unreachable")  # the loop always returns or raises
 
+    def _refuse(self, request: PageRequest, source_id: str | None, purpose: str, outcome: str, why: str) -> None:
+        """Record a request we will not send, and raise its outcome."""
+        self._record(FetchRecord(self.run_id, source_id, purpose, request.key, request.method, NOT_SENT, outcome,
+                                 error=f"not sent: {why}"))
+        raise PermanentFetchError(request.url, outcome, why)
+
+    def _stored_validators(self, request: PageRequest) -> Validators | None:
+        """Validators from the sink for a plain GET, when the sink keeps them and the setting allows."""
+        lookup = getattr(self.sink, "validators_for", None)
+        if not self.settings.conditional_get or lookup is None or request.method != "GET" or request.form:
+            return None
+        return lookup(request.key)
+
     def host_report(self) -> dict[str, dict[str, object]]:
         """Per host: requests sent, blocked/parked flags, current failure streak."""
         with self._hosts_lock:
@@ -250,22 +278,24 @@ class Fetcher:
             return self._hosts.setdefault(name, _Host())
 
     def _polite_send(self, host_name: str, host: _Host, request: PageRequest, headers: dict[str, str],
-                     allowed_hosts: frozenset[str], delay: float) -> _Attempt:
+                     allowed_hosts: frozenset[str], delay: float, raw: bool = False) -> _Attempt:
         spacing = max(delay, host.crawl_delay) * (1 + self._rng.uniform(0, self.settings.delay_jitter))
         with self.gate.turn(host_name, spacing):  # one request in flight per host, spaced
-            host.requests += 1
-            return self._send(request, headers, allowed_hosts)
+            with host.state_lock:
+                host.requests += 1
+            return self._send(request, headers, allowed_hosts, raw)
 
     def _count_failure(self, host_name: str, host: _Host, result: _Attempt) -> None:
         retry_after = _retry_after_seconds(result.headers)
         if retry_after is not None:
             self.gate.push_back(host_name, min(retry_after, self.settings.retry_after_max))
-        if is_transient(result.outcome, result.status):
-            host.consecutive_failures += 1
-            if host.consecutive_failures >= self.settings.park_after:
-                host.parked = True
-        else:
-            host.consecutive_failures = 0
+        with host.state_lock:
+            if is_transient(result.outcome, result.status):
+                host.consecutive_failures += 1
+                if host.consecutive_failures >= self.settings.park_after:
+                    host.parked = True
+            else:
+                host.consecutive_failures = 0
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
@@ -280,11 +310,14 @@ class Fetcher:
         return host.robots is None or host.robots.can_fetch(url, self.settings.user_agent)
 
     def _load_robots(self, host_name: str, host: _Host, url: str, source_id: str | None, delay: float) -> None:
-        """RFC 9309: 2xx → rules; 4xx → allow all; 5xx or unreachable → disallow all (for this run)."""
+        """RFC 9309: 2xx → rules; 4xx → allow all; 5xx or unreachable → disallow all (for this run).
+
+        A redirect chain we cannot finish (a loop, too long, another host) makes the file
+        "unavailable" (§2.3.1.2), which is treated like a 4xx."""
         scheme = urlsplit(url).scheme
         robots_url = f"{scheme}://{host_name}/robots.txt"
         request = PageRequest(robots_url)
-        result = self._polite_send(host_name, host, request, {}, frozenset({host_name}), delay)
+        result = self._polite_send(host_name, host, request, {}, frozenset({host_name}), delay, raw=True)
         self._record(self._ledger_row(result, request, source_id, "robots", 1, None))
         host.robots_checked = True
         status = result.status
@@ -292,24 +325,29 @@ class Fetcher:
             host.robots = Protego.parse(result.body.decode("utf-8", errors="replace"))
             crawl_delay = host.robots.crawl_delay(self.settings.user_agent)
             host.crawl_delay = float(crawl_delay) if crawl_delay else 0.0
-        elif status is not None and (400 <= status < 500 or 200 <= status < 300):
-            host.robots = None  # 4xx, or a 2xx error page instead of a robots.txt: no rules
+        elif status is not None and status < 500:
+            host.robots = None  # 4xx, an unfinished redirect, or a 2xx too large to read: no rules
         else:
-            host.robots_disallow_all = True
+            host.robots_disallow_all = True  # 5xx, timeout, connection error
 
     # -- one request, redirects followed by hand ------------------------------------------------
 
-    def _send(self, request: PageRequest, headers: dict[str, str], allowed_hosts: frozenset[str]) -> _Attempt:
+    def _send(self, request: PageRequest, headers: dict[str, str], allowed_hosts: frozenset[str],
+              raw: bool = False) -> _Attempt:
+        """One attempt. ``raw``: keep any 2xx body as is (robots.txt is not a page: a short one
+        saying "Disallow: /404.html" must not be taken for a soft 404)."""
         started = self._clock()
         deadline = started + self.settings.total_timeout
         url, method, form = request.url, request.method, request.form
         visited = {url}
         redirects: list[str] = []
+        redirect_status: int | None = None
         try:
             for _hop in range(self.settings.max_redirects + 1):
                 with self._client.stream(method, url, headers=headers, data=dict(form) if form else None) as response:
                     if response.is_redirect and response.status_code != 304:
                         target = urljoin(url, response.headers["location"])
+                        redirect_status = response.status_code
                         redirects.append(target)
                         if target in visited:
                             return _Attempt("redirect_loop", url, response.status_code, redirects=redirects,
@@ -322,11 +360,11 @@ class Fetcher:
                             method, form = "GET", None
                         url = target
                         continue
-                    attempt = self._read(response, deadline)
+                    attempt = self._read(response, deadline, raw)
                     attempt.final_url, attempt.redirects = url, redirects
                     attempt.elapsed = self._clock() - started
                     return attempt
-            return _Attempt("too_many_redirects", url, None, redirects=redirects, elapsed=self._clock() - started)
+            return _Attempt("too_many_redirects", url, redirect_status, redirects=redirects, elapsed=self._clock() - started)
         except httpx.TimeoutException as exc:
             return _Attempt("timeout", url, error=f"{type(exc).__name__}: {exc}", redirects=redirects,
                             elapsed=self._clock() - started)
@@ -337,7 +375,7 @@ class Fetcher:
             return _Attempt("error", url, error=f"{type(exc).__name__}: {exc}", redirects=redirects,
                             elapsed=self._clock() - started)
 
-    def _read(self, response: httpx.Response, deadline: float) -> _Attempt:
+    def _read(self, response: httpx.Response, deadline: float, raw: bool = False) -> _Attempt:
         status = response.status_code
         base = dict(final_url=str(response.url), status=status, headers=response.headers)
         if status == 304:
@@ -363,6 +401,8 @@ class Fetcher:
                 raise _BodyDeadline()
             chunks.append(chunk)
         body = b"".join(chunks)
+        if raw:
+            return _Attempt("ok", body=body, **base)
         return self._classify_body(body, response.headers.get("content-type"), base)
 
     def _classify_body(self, body: bytes, content_type: str | None, base: dict) -> _Attempt:
@@ -402,7 +442,7 @@ class Fetcher:
             etag=headers.get("etag") or (validators.etag if validators and result.outcome == "not_modified" else None),
             last_modified=headers.get("last-modified")
             or (validators.last_modified if validators and result.outcome == "not_modified" else None),
-            content_hash=content_hash, content_type=headers.get("content-type"), redirects=result.redirects,
+            content_hash=content_hash, content_type=_content_type(result, headers, validators), redirects=result.redirects,
             error=result.error,
         )
 
@@ -420,6 +460,13 @@ class Fetcher:
             body=body, content_type=record.content_type, content_hash=record.content_hash, etag=record.etag,
             last_modified=record.last_modified, attempts=attempt, decoded=decoded,
         )
+
+
+def _content_type(result: _Attempt, headers: httpx.Headers, validators: Validators | None) -> str | None:
+    """The response's type; for a 304, the stored snapshot's (a 304 rarely repeats it)."""
+    if result.outcome == "not_modified" and validators is not None:
+        return headers.get("content-type") or validators.content_type
+    return headers.get("content-type")
 
 
 class _BodyDeadline(Exception):

@@ -28,6 +28,7 @@ class FetchSettings:
     delay_jitter: float = 0.2  # per-host delay is multiplied by U(1, 1+jitter): never below the delay
     park_after: int = 5  # consecutive failed attempts that park a host for the run
     obey_robots: bool = True
+    conditional_get: bool = True  # GETs without explicit validators use the sink's stored ETag/Last-Modified
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "FetchSettings":

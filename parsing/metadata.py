@@ -37,6 +37,7 @@ _AGENCY_IN_TITLE = re.compile(
     rf"(?:(?:19|20)\d{{2}}\s*年度?)?(?:的)?(?:政府|政务)?信息公开"
 )
 _SHORT_AGENCY = re.compile(r"^(?:市|省|区|县|州|自治区|本)")
+_SHORT_LEVEL = re.compile(r"^(?:自治区|自治州|省|市|区|县|州|旗)")  # the level a short name starts with
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||-{1,2}|–|—)\s*")
 _STATS_PERIOD = re.compile(r"(?:统计|数据).{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _BODY_REPORT_YEAR = re.compile(r"现将.{0,30}?((?:19|20)\d{2})\s*年度?(?:政府|政务)?信息公开")
@@ -157,10 +158,20 @@ def agency_in_title(title: str | None) -> str | None:
 
 
 def resolve_short_name(short: str, *fuller: str | None) -> str | None:
-    """"市公安局" → "杭州市公安局" when one of ``fuller`` ends with it; None when none does."""
+    """"市公安局" → "杭州市公安局" from the first of ``fuller`` (title, link text, source name) that
+    ends with it, else from the first that names a place of the short name's level ("杭州市人民政府"
+    → 杭州市 + 公安局); None when none does."""
+    stripped = short.lstrip("本")
     for name in fuller:
-        if name and name != short and name.endswith(short.lstrip("本")):
+        if name and name != short and name.endswith(stripped):
             return name
+    level = _SHORT_LEVEL.match(stripped)
+    if not level:
+        return None
+    for name in fuller:
+        place = re.match(rf"^[\u4e00-\u9fff]{{2,12}}?{level.group(0)}", name or "")
+        if place and not _SHORT_AGENCY.match(place.group(0)):
+            return place.group(0) + stripped[len(level.group(0)):]
     return None
 
 
@@ -173,9 +184,14 @@ def _agency(title, link_text, block, default_agency) -> tuple[str | None, str | 
         publisher = _clean(publisher)
         if not _SHORT_AGENCY.match(publisher) and re.search(f"(?:{_AGENCY_END})$", publisher):
             return publisher, "metadata 发布机构"
-        resolved = resolve_short_name(publisher, default_agency)
-        if resolved:
-            return resolved, f"metadata 发布机构 {publisher!r} resolved from the source name"
+        for where, fuller in (("the title", title), ("the link text", _clean(link_text or "")),
+                              ("the source name", default_agency)):
+            resolved = resolve_short_name(publisher, fuller)
+            if resolved:
+                return resolved, f"metadata 发布机构 {publisher!r} resolved from {where}"
+    short = agency_in_title(title)
+    if short and (resolved := resolve_short_name(short, default_agency)):
+        return resolved, f"title's {short!r} resolved from the source name"
     if default_agency:
         return default_agency, "source default"
     return None, None

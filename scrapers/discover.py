@@ -1,8 +1,11 @@
 """The discovery driver: walk a source's listings through the fetcher, within a page budget.
 
-Traps it guards against: a listing that claims 9999 pages (we only follow pages we are shown, up to
-``max_pages``), a list page that repeats (same content hash or same set of links), and pages that
-yield nothing new (their pagination is not followed).
+Traps it guards against: a listing that claims 9999 pages (adapters hand over only the *next*
+page of a script pager, so the walk costs as many requests as there are pages with new links, and
+never more than ``max_pages``), a list page that repeats (same content hash or same set of links),
+pages that yield nothing new (their pagination is not followed), and a run of such pages
+(``EMPTY_PAGES_STOP`` paginated pages in a row with nothing new end the walk: a site that answers
+every ``?page=N`` with the same list would otherwise spend the whole budget).
 """
 from __future__ import annotations
 
@@ -18,6 +21,10 @@ from scrapers.links import LinkVerdict, classify_link
 from scrapers.registry import detect_platform
 
 log = logging.getLogger(__name__)
+
+# Three pages in a row with nothing new: two could be a short gap in a list (a page of only
+# already-seen re-posts), three has not happened on a real list we have seen; it is a loop.
+EMPTY_PAGES_STOP = 3
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class Discovery:
     failures: dict[str, int] = field(default_factory=dict)  # outcome class -> count
     platforms: set[str] = field(default_factory=set)
     stop_reason: str = "exhausted"
+    claimed_pages: int | None = None  # the largest page count a listing claimed (may be absurd: 9999)
+    first_errors: list[str] = field(default_factory=list)  # a few failure messages, for a clear report
 
 
 def discover(source: Source, fetcher: Fetcher, years: tuple[int, int] | None = None) -> Discovery:
@@ -51,6 +60,8 @@ def discover(source: Source, fetcher: Fetcher, years: tuple[int, int] | None = N
     queued = {r.key for r in queue}
     seen_pages: set[str] = set()  # content hashes
     seen_links: set[str] = set()
+    starts = set(queued)
+    empty_in_a_row = 0
     platform = None
     while queue:
         if result.listing_pages >= source.max_pages:
@@ -62,33 +73,48 @@ def discover(source: Source, fetcher: Fetcher, years: tuple[int, int] | None = N
                                     delay=source.delay)
         except FetchError as exc:
             result.failures[exc.outcome] = result.failures.get(exc.outcome, 0) + 1
+            if len(result.first_errors) < 3:
+                result.first_errors.append(str(exc))
             log.warning("listing %s: %s", request.url, exc)
             continue
         result.listing_pages += 1
-        if fetched.content_hash in seen_pages:
-            continue  # the same page under another URL: a pagination loop
-        seen_pages.add(fetched.content_hash)
-        text = fetched.decoded.text if fetched.decoded else fetched.body.decode("utf-8", errors="replace")
-        page = ListingPage(request=request, url=fetched.final_url, text=text, content_type=fetched.content_type)
-        if platform is None or source.platform is None:
-            platform = detect_platform(page, source.platform)
-        result.platforms.add(platform.name)
-        parsed = platform.parse_listing(page)
-        new_links = [link for link in parsed.links if link.url not in seen_links]
-        seen_links.update(link.url for link in new_links)
-        result.links_seen += len(new_links)
-        for link in new_links:
-            _consider(link, hosts, years, result)
-        if not new_links:
-            continue  # nothing new here: do not follow its pager further
-        for next_request in parsed.next_requests:
-            if next_request.key not in queued and host_of(next_request.url) in hosts:
-                queued.add(next_request.key)
-                queue.append(next_request)
+        new_links = []
+        if fetched.content_hash not in seen_pages:  # else: the same page under another URL, a loop
+            seen_pages.add(fetched.content_hash)
+            text = fetched.decoded.text if fetched.decoded else fetched.body.decode("utf-8", errors="replace")
+            page = ListingPage(request=request, url=fetched.final_url, text=text, content_type=fetched.content_type)
+            if platform is None or source.platform is None:
+                platform = detect_platform(page, source.platform)
+            result.platforms.add(platform.name)
+            parsed = platform.parse_listing(page)
+            if parsed.claimed_pages is not None:
+                result.claimed_pages = max(result.claimed_pages or 0, parsed.claimed_pages)
+            new_links = [link for link in parsed.links if link.url not in seen_links]
+            seen_links.update(link.url for link in new_links)
+            result.links_seen += len(new_links)
+            for link in new_links:
+                _consider(link, hosts, years, result)
+            if new_links or request.key in starts:
+                _enqueue(parsed.next_requests, queue, queued, hosts)
+        if request.key in starts:
+            continue
+        empty_in_a_row = 0 if new_links else empty_in_a_row + 1
+        if empty_in_a_row >= EMPTY_PAGES_STOP:
+            result.stop_reason = f"{EMPTY_PAGES_STOP} listing pages in a row brought no new links"
+            break
     if result.listing_pages == 0:
-        raise SourceFailed(f"source {source.id}: no listing page could be fetched "
-                           f"({', '.join(f'{k}={v}' for k, v in sorted(result.failures.items()))})")
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(result.failures.items()))
+        raise SourceFailed(f"source {source.id}: no listing page could be fetched ({counts}): "
+                           + "; ".join(result.first_errors))
     return result
+
+
+def _enqueue(requests: list[PageRequest], queue: deque[PageRequest], queued: set[str],
+             hosts: frozenset[str]) -> None:
+    for next_request in requests:
+        if next_request.key not in queued and host_of(next_request.url) in hosts:
+            queued.add(next_request.key)
+            queue.append(next_request)
 
 
 def _consider(link: Link, hosts: frozenset[str], years: tuple[int, int] | None, result: Discovery) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 
@@ -50,26 +52,46 @@ def postgres_server():
     engine.dispose()
 
 
-@pytest.fixture
-def postgres_url(postgres_server) -> str:
-    """A fresh database for one test, dropped afterwards."""
+@contextmanager
+def fresh_postgres_database(admin_engine) -> Iterator[str]:
     from sqlalchemy import text
 
     name = f"govreports_test_{uuid.uuid4().hex[:12]}"
-    with postgres_server.connect() as connection:
+    with admin_engine.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with postgres_server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin_engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """A fresh database for one test, dropped afterwards."""
+    with fresh_postgres_database(postgres_server) as url:
+        yield url
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
 def db_url(request) -> str:
     """Each test using this runs against a SQLite file and against Postgres."""
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(request, tmp_path_factory) -> Iterator[str]:
+    """Like ``db_url``, shared by the tests of one module (for one expensive crawl, many asserts)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'govreports.db'}"
+        return
+    with fresh_postgres_database(request.getfixturevalue("postgres_server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -83,11 +105,11 @@ def demo_web():
         yield sites, bases
 
 
-@pytest.fixture
-def demo_sources(demo_web, tmp_path):
+@pytest.fixture(scope="session")
+def demo_sources(demo_web, tmp_path_factory):
     from govreports.demo.server import sources_toml
 
     sites, bases = demo_web
-    path = tmp_path / "sources.toml"
+    path = tmp_path_factory.mktemp("demo") / "sources.toml"
     path.write_text(sources_toml(sites, bases, delay=0.0), encoding="utf-8")
     return path

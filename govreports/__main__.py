@@ -1,0 +1,3 @@
+from govreports.cli import main
+
+main()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -23,13 +23,15 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from fetching.client import Fetcher, PageRequest, Validators
+from fetching.decode import decode_html
 from fetching.postgres_gate import gate_for
 from flows.artifacts import RunProgress, publish_run_artifacts
 from govreports.coverage import coverage_ledger, default_years
 from fetching.settings import FetchSettings
 from govreports.errors import ExtractionError, FetchError, NotAReportError, SourceFailed
-from govreports.pipeline import FetchedDoc, build_document, content_of_copy
-from govreports.sources import Source, load_sources
+from extraction.attachments import AttachmentError, AttachmentLimits, attachment_links
+from govreports.pipeline import FetchedAttachment, FetchedDoc, build_documents, content_of_copy, document_kind
+from govreports.sources import Source, host_of, load_sources
 from scrapers.discover import Discovery, discover
 from storage.db import resolve_db_url
 from storage.store import LoadOutcome, Store
@@ -121,9 +123,10 @@ def fetch_task(source: Source, found: Discovery, ctx: CrawlContext) -> FetchStag
         resumed = ctx.store.resumable_fetch(candidate.url, ctx.resume_runs)
         if resumed is not None:
             stage.resumed += 1
-            stage.docs.append(FetchedDoc(candidate.url, resumed.final_url or candidate.url, resumed.content_hash,
-                                         resumed.content_type, candidate.link_text, candidate.listing_url,
-                                         candidate.list_date))
+            page = FetchedDoc(candidate.url, resumed.final_url or candidate.url, resumed.content_hash,
+                              resumed.content_type, candidate.link_text, candidate.listing_url, candidate.list_date)
+            stage.docs.append(_with_attachments(source, page, ctx.store.load_snapshot(resumed.content_hash), ctx,
+                                                stage))
             continue
         try:
             fetched = ctx.fetcher.fetch(
@@ -135,9 +138,44 @@ def fetch_task(source: Source, found: Discovery, ctx: CrawlContext) -> FetchStag
             _logger().warning("%s: %s", source.id, exc)
             continue
         stage.not_modified += fetched.outcome == "not_modified"
-        stage.docs.append(FetchedDoc(candidate.url, fetched.final_url, fetched.content_hash, fetched.content_type,
-                                     candidate.link_text, candidate.listing_url, candidate.list_date))
+        page = FetchedDoc(candidate.url, fetched.final_url, fetched.content_hash, fetched.content_type,
+                          candidate.link_text, candidate.listing_url, candidate.list_date)
+        stage.docs.append(_with_attachments(source, page, fetched.body, ctx, stage))
     return stage
+
+
+def _with_attachments(source: Source, page: FetchedDoc, body: bytes, ctx: CrawlContext,
+                      stage: FetchStage) -> FetchedDoc:
+    """Fetch the attachments an HTML detail page links to, on the source's hosts, politely; a failed
+    one is counted by its outcome class (``attachment_<outcome>``) and the page goes on without it."""
+    if document_kind(body, page.content_type, page.final_url) != "html":
+        return page  # the listing linked straight to a document: it has no attachments of its own
+    links = attachment_links(decode_html(body, page.content_type).text, page.final_url)
+    cap = AttachmentLimits.from_env().max_attachments_per_page
+    if len(links) > cap:
+        stage.failures["attachment_over_cap"] += len(links) - cap
+        links = links[:cap]
+    hosts = source.hosts()
+    fetched_attachments = []
+    for link in links:
+        if host_of(link.url) not in hosts:  # another host needs the source's explicit allowed_hosts
+            stage.failures["attachment_off_host"] += 1
+            continue
+        resumed = ctx.store.resumable_fetch(link.url, ctx.resume_runs)
+        if resumed is not None:
+            fetched_attachments.append(FetchedAttachment(link.url, resumed.final_url or link.url, resumed.content_hash,
+                                                         resumed.content_type, link.text))
+            continue
+        try:
+            got = ctx.fetcher.fetch(PageRequest(link.url), source_id=source.id, purpose="attachment",
+                                    allowed_hosts=hosts, delay=source.delay, validators=ctx.store.validators_for(link.url))
+        except FetchError as exc:
+            stage.failures[f"attachment_{exc.outcome}"] += 1
+            _logger().warning("%s: attachment of %s: %s", source.id, page.url, exc)
+            continue
+        fetched_attachments.append(FetchedAttachment(link.url, got.final_url, got.content_hash, got.content_type,
+                                                     link.text))
+    return replace(page, attachments=tuple(fetched_attachments))
 
 
 @task(name="process", cache_policy=NO_CACHE, task_run_name="process-{source.id}", retries=2,
@@ -152,18 +190,26 @@ def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: Crawl
     for doc in stage.docs:
         body = ctx.store.load_snapshot(doc.snapshot_hash)
         try:
-            document = build_document(source, doc, body, ctx.years)
+            built = build_documents(source, doc, body, ctx.years, ctx.store.load_snapshot)
         except NotAReportError as exc:
             result.not_reports += 1
             logger.info("%s: not a report: %s", source.id, exc)
+            continue
+        except AttachmentError as exc:  # an attachment-only report whose document could not be read
+            result.failures[f"attachment_{exc.outcome}"] += 1
+            logger.warning("%s: %s: %s", source.id, doc.url, exc)
             continue
         except ExtractionError as exc:
             result.failures["extraction_failed"] += 1
             logger.warning("%s: %s", source.id, exc)
             continue
-        outcome = ctx.store.load(document, ctx.run_id,
-                                 lambda copy: content_of_copy(ctx.store, copy, document.year))
-        result.outcomes[outcome.value] += 1
+        for url, error in built.attachment_failures:
+            result.failures[f"attachment_{error.outcome}"] += 1
+            logger.warning("%s: attachment %s: %s", source.id, url, error)
+        for document in built.documents:  # the report first: its attachments load as its copies
+            outcome = ctx.store.load(document, ctx.run_id,
+                                     lambda copy, year=document.year: content_of_copy(ctx.store, copy, year))
+            result.outcomes[outcome.value] += 1
     reports_here = sum(result.outcomes.values())
     if reports_here == 0 and ctx.years is None:
         before = ctx.store.reports_found_before(source.id, ctx.run_id)
@@ -254,31 +300,40 @@ def _publish(summary: dict, store: Store, sources: list[Source], span: tuple[int
 def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int, progress: RunProgress) -> dict:
     with ThreadPoolTaskRunner(max_workers=max(1, concurrency)) as runner:
         chains = {}
+        upstream = {}
         for source in sources:
             found = runner.submit(discover_task, {"source": source, "ctx": ctx})
             stage = runner.submit(fetch_task, {"source": source, "found": found, "ctx": ctx})
+            upstream[source.id] = (found, stage)
             chains[source.id] = runner.submit(process_task, {"source": source, "found": found, "stage": stage,
                                                              "ctx": ctx})
         results: dict[str, SourceResult] = {}
         source_errors: dict[str, str] = {}
         source_of = {future: source_id for source_id, future in chains.items()}
         for future in as_completed(list(chains.values())):  # as each source finishes: progress, heartbeat
-            value = future.result(raise_on_failure=False)
+            source_id = source_of[future]
+            future.wait()  # as_completed can yield before the future's state is read back
+            value = future.result(raise_on_failure=False) if future.state.is_final() else None
             if isinstance(value, SourceResult):
-                results[source_of[future]] = value
+                results[source_id] = value
             else:
-                source_errors[source_of[future]] = _failure_message(future)
+                source_errors[source_id] = _failure_message(*upstream[source_id], future)
             ctx.store.heartbeat(ctx.run_id, {"sources_done": len(results) + len(source_errors)})
             progress.source_finished()
     return _summary(results, source_errors, ctx)
 
 
-def _failure_message(future) -> str:
-    try:
-        future.result()
-    except Exception as exc:  # the task's own exception, or Prefect's upstream-failure error
-        return f"{type(exc).__name__}: {exc}"
-    return "failed"
+def _failure_message(*chain) -> str:
+    """The exception of the first task of a source's chain that failed (a process task whose
+    upstream failed never runs: its state stays Pending, its result says nothing useful)."""
+    for future in chain:
+        if not future.state.is_failed() and not future.state.is_crashed():
+            continue
+        try:
+            future.result()
+        except Exception as exc:  # the task's own exception
+            return f"{type(exc).__name__}: {exc}"
+    return f"ended {chain[-1].state.type.value}: {chain[-1].state.message or 'no message'}"
 
 
 def _summary(results: dict[str, SourceResult], source_errors: dict[str, str], ctx: CrawlContext) -> dict:

@@ -117,25 +117,92 @@ def runs(ctx: typer.Context, db: Optional[str] = typer.Option(None, "--db", help
         return
     store = _store(db)
     store.mark_crashed_runs()
-    typer.echo(f"{'run':>4}  {'flow':8} {'state':9} {'started (UTC)':19}  {'duration':>8}  reports  copies  failures")
+    typer.echo(f"{'run':>4}  {'flow':8} {'state':9} {'started (UTC)':19}  {'duration':>8}  {'sources':>7}  "
+               f"{'fetched':>7}  {'new':>4}  {'changed':>7}  {'failures':>8}  parameters")
     for run in store.runs(limit):
         counts, errors = run.counts or {}, run.errors or {}
-        duration = f"{(run.ended_at - run.started_at).total_seconds():.1f}s" if run.ended_at else "-"
         failures = sum((errors.get("by_class") or {}).values())
-        typer.echo(f"{run.id:>4}  {run.flow:8} {run.state:9} {run.started_at:%Y-%m-%d %H:%M:%S}  {duration:>8}  "
-                   f"{counts.get('reports_new', 0):>3} new  {counts.get('copies_added', 0):>5}  {failures:>8}")
+        typer.echo(f"{run.id:>4}  {run.flow:8} {run.state:9} {run.started_at:%Y-%m-%d %H:%M:%S}  "
+                   f"{_duration(run):>8}  {counts.get('sources', 0):>7}  {counts.get('documents_fetched', 0):>7}  "
+                   f"{counts.get('reports_new', 0):>4}  {counts.get('reports_changed', 0):>7}  {failures:>8}  "
+                   f"{_short_parameters(run.parameters or {})}")
+
+
+def _duration(run) -> str:
+    return f"{(run.ended_at - run.started_at).total_seconds():.1f}s" if run.ended_at else "-"
+
+
+def _short_parameters(parameters: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in parameters.items() if v not in (None, [], ""))
+
+
+STAGES = (("sources", "sources"), ("listing pages", "listing_pages"), ("candidate links", "candidates"),
+          ("documents fetched", "documents_fetched"), ("resumed from a crashed run", "resumed"),
+          ("not reports", "not_reports"), ("reports new", "reports_new"), ("reports changed", "reports_changed"),
+          ("copies added", "copies_added"), ("copies unchanged", "copies_unchanged"), ("requests", "requests"))
 
 
 @runs_app.command("show")
 def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id.")) -> None:
     """One run in full: parameters, counts per stage and source, failures by class."""
-    run = _store(ctx.obj).run(run_id)
+    store = _store(ctx.obj)
+    run = store.run(run_id)
     if run is None:
         raise ConfigError(f"no run {run_id}")
-    typer.echo(json.dumps({"id": run.id, "flow": run.flow, "state": run.state, "started_at": str(run.started_at),
-                           "ended_at": str(run.ended_at) if run.ended_at else None,
-                           "prefect_flow_run_id": run.prefect_flow_run_id, "parameters": run.parameters,
-                           "counts": run.counts, "errors": run.errors}, ensure_ascii=False, indent=2))
+    counts, errors = run.counts or {}, run.errors or {}
+    typer.echo(f"run {run.id}: {run.flow}, {run.state}; started {run.started_at:%Y-%m-%d %H:%M:%S} UTC, "
+               f"duration {_duration(run)}; host {run.hostname} pid {run.pid}; Prefect flow run "
+               f"{run.prefect_flow_run_id or '-'}")
+    typer.echo("parameters: " + json.dumps(run.parameters, ensure_ascii=False))
+    typer.echo("counts per stage:")
+    for label, key in STAGES:
+        if key in counts:
+            typer.echo(f"  {label:28} {counts[key]:>6}")
+    ledger_failures = store.failures_by_class(run.id)
+    typer.echo("failures by class (documents): " + _classes(errors.get("by_class") or {}))
+    typer.echo("fetch attempts by outcome (ledger): " + _classes(ledger_failures))
+    for label in ("blocked_hosts", "parked_hosts"):
+        if errors.get(label):
+            typer.echo(f"{label.replace('_', ' ')}: {', '.join(errors[label])}")
+    for source_id, message in (errors.get("sources") or {}).items():
+        typer.echo(f"FAILED {source_id}: {message}")
+    for key in sorted(set(errors) - {"by_class", "blocked_hosts", "parked_hosts", "sources"}):
+        typer.echo(f"{key}: {errors[key]}")
+    if counts.get("per_source"):
+        typer.echo("per source:")
+        for source_id, c in counts["per_source"].items():
+            typer.echo(f"  {source_id}: {c.get('listing_pages', 0)} list pages, {c.get('candidates', 0)} candidates, "
+                       f"{c.get('new', 0)} new, {c.get('changed', 0)} changed, {c.get('unchanged', 0)} unchanged, "
+                       f"failures {_classes(c.get('failures') or {})}")
+
+
+def _classes(counts: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none"
+
+
+@app.command()
+def coverage(
+    sources: Path = typer.Option(..., "--sources", help="Sources TOML file or directory."),
+    years: str = typer.Option(..., "--years", help="Report years, e.g. 2008-2024 or 2019."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the ledger as CSV here."),
+) -> None:
+    """The coverage ledger: found (first seen), late or missing, per agency and year."""
+    from flows.crawl import parse_years
+    from govreports.coverage import coverage_ledger, status_counts, write_csv
+    from govreports.sources import load_sources
+
+    loaded = load_sources(sources)
+    span = parse_years(years)
+    rows = coverage_ledger(_store(db), loaded, span)
+    for row in rows:
+        detail = f"first seen {row.first_seen}" if row.first_seen else f"due {row.deadline}"
+        typer.echo(f"{row.year}  {row.status:7}  {row.agency}  {detail}" + (f"  ({row.evidence})" if row.evidence else ""))
+    tally = status_counts(rows)
+    typer.echo(f"{len(rows)} agency-years: {tally['found']} found, {tally['late']} late, {tally['missing']} missing")
+    if out is not None:
+        write_csv(rows, out)
+        typer.echo(f"wrote {out}")
 
 
 @reports_app.callback()

@@ -89,9 +89,10 @@ class LedgerRow:
 def ledger(sources: list[Source], years: tuple[int, int], found: Iterable[FoundReport],
            looks: dict[str, list[tuple[int, datetime]]]) -> list[LedgerRow]:
     """One row per (agency, year); ``looks`` maps a source id to its crawl runs (id, first fetch time)."""
+    found = list(found)
     by_key = {(r.agency, r.year): r for r in found if years[0] <= r.year <= years[1]}
-    agencies = sorted({s.name for s in sources if s.name} | {agency for agency, _ in by_key})
-    agency_sources = _sources_by_agency(sources, by_key.values())
+    agencies = sorted({s.name for s in sources if s.name} | {r.agency for r in found})  # any year: still known
+    agency_sources = _sources_by_agency(sources, found)
     rows = []
     for agency in agencies:
         for year in range(years[0], years[1] + 1):

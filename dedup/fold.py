@@ -15,21 +15,7 @@ import hashlib
 import re
 import unicodedata
 
-# Chrome that sits inline, in brackets, on byline rows: 【打印】【关闭】【下载】【字体：大 中 小】.
-_BRACKETED_CHROME = re.compile(
-    r"[【\[]\s*(?:打印(?:本页)?|关闭(?:窗口)?|下载|收藏|返回顶部|字体[^】\]]{0,12}|[大中小])\s*[】\]]"
-)
-
-# Words that, alone or together on one line, make a line of site chrome (menus, footers, share bars).
-_CHROME_WORDS = (
-    "热门词条", "联络我们", "联系我们", "打印本页", "关闭窗口", "打印", "关闭", "分享到", "网站地图",
-    "返回顶部", "返回首页", "首页", "上一篇", "下一篇", "扫一扫在手机打开当前页", "收藏", "字体", "大", "中",
-    "小", "下载",
-)
-_CHROME_WORD = re.compile("|".join(sorted(map(re.escape, _CHROME_WORDS), key=len, reverse=True)))
-
-# Footer lines: everything from these words on is site furniture (版权所有 © …, 京ICP备…, 主办单位 …).
-_FOOTER_LINE = re.compile(r"^(?:版权所有|copyright|©|主办单位|承办单位|技术支持|网站标识码|.{0,20}icp备)", re.I)
+from normalization.chrome import BRACKETED_CHROME, CHROME_MAX_LENGTH, is_chrome_line
 
 # Detail-page metadata rows (索引号 | 发布日期 | 来源 …). They belong to the page, not to the report:
 # the PDF attachment of the same report has none, a re-post on a portal has its own.
@@ -50,22 +36,15 @@ _NOT_CONTENT = re.compile(r"[\W_]+")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 
 
-# Metadata rows and footers are short; a longer line that starts like one is a body flattened
-# onto one line (HTML without <p>), and dropping it would drop the report.
-_FURNITURE_MAX_LENGTH = 120
-
-
 def _is_dropped_line(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return True
-    is_short = len(stripped) <= _FURNITURE_MAX_LENGTH
-    if is_short and (_FOOTER_LINE.match(stripped) or _METADATA_LINE.match(stripped)):
+    # Metadata rows are short; a longer line that starts like one is a body flattened onto one
+    # line (HTML without <p>), and dropping it would drop the report.
+    if len(stripped) <= CHROME_MAX_LENGTH and _METADATA_LINE.match(stripped):
         return True
-    if _PAGE_FURNITURE_LINE.match(stripped):
-        return True
-    # A line made only of chrome words and separators ("热门词条  联系我们", "分享到:").
-    return not _NOT_CONTENT.sub("", _CHROME_WORD.sub("", stripped))
+    return bool(_PAGE_FURNITURE_LINE.match(stripped)) or is_chrome_line(stripped)
 
 
 def _content(text: str) -> str:
@@ -77,7 +56,7 @@ def _content(text: str) -> str:
     the next stay two numbers for ``fold_tokens``.
     """
     normalized = unicodedata.normalize("NFKC", text)
-    without_bracketed = _BRACKETED_CHROME.sub(" ", normalized)
+    without_bracketed = BRACKETED_CHROME.sub(" ", normalized)
     return " ".join(line for line in without_bracketed.splitlines() if not _is_dropped_line(line))
 
 

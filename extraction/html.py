@@ -13,6 +13,7 @@ import trafilatura
 from bs4 import BeautifulSoup, Comment
 
 from govreports.errors import ExtractionError
+from normalization.chrome import strip_chrome
 
 # Body containers of the CMS families we know (DOMAIN.md): TRS (.TRS_Editor, #zoom), Hanweb
 # (#zoom, .bt_content, #barrierfree_container .article), gkmlpt (.article-content), generic ones.
@@ -75,5 +76,6 @@ def _soup_text(content_html: str) -> str:
 
 
 def _tidy(text: str) -> str:
+    """Whitespace folded per line, empty lines and site chrome (menus, 【打印】, footers) dropped."""
     lines = (re.sub(r"[ \t\u3000\xa0]+", " ", line).strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    return strip_chrome("\n".join(line for line in lines if line))

@@ -72,6 +72,14 @@ class Document:
     evidence: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ReparseTarget:
+    report_id: str
+    year: int
+    parse_key: str
+    canonical: Copy
+
+
 class LoadOutcome(StrEnum):
     NEW = "new"  # a report not seen before
     CHANGED = "changed"  # its canonical copy changed (a correction, a better copy)
@@ -303,18 +311,29 @@ class Store:
             self._set_canonical(s, report, chosen, canonical.reason, content, run_id)
             return LoadOutcome.NEW if len(copies) == 1 else LoadOutcome.CHANGED
 
-    def replace_content(self, report_id: str, content: ContentParse, parse_key: str, run_id: int) -> bool:
-        """Rewrite a report's parsed rows (reparse); returns False when nothing changed."""
+    def replace_content(self, report_id: str, content: ContentParse, parse_key: str, run_id: int,
+                        force: bool = False) -> bool:
+        """Rewrite a report's parsed rows (reparse); returns False when nothing changed.
+        ``force`` rewrites even when the parse key is the same (``govreports reparse --force``)."""
         with self._tx() as s:
             self._lock_block(s, report_id)
             report = s.get(Report, report_id)
-            if report is None or report.parse_key == parse_key:
+            if report is None or (report.parse_key == parse_key and not force):
                 return False
             chosen = s.get(Copy, report.canonical_copy_id)
             self._write_content(s, report, chosen, content)
             report.parse_key = parse_key
             report.updated_run = run_id
             return True
+
+    def reparse_targets(self) -> list["ReparseTarget"]:
+        """Every report with its canonical copy, in id order: what ``flows.reparse`` rebuilds."""
+        with self.session() as s:
+            rows = s.execute(select(Report.id, Report.year, Report.parse_key, Copy)
+                             .join(Copy, Copy.id == Report.canonical_copy_id).order_by(Report.id)).all()
+            for row in rows:
+                s.expunge(row[3])  # usable after the session closes
+        return [ReparseTarget(report_id, year, parse_key, copy) for report_id, year, parse_key, copy in rows]
 
     def _lock_block(self, s: Session, report_id: str) -> None:
         if self.dialect == "postgresql":

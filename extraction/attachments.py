@@ -97,6 +97,9 @@ class AttachmentLimits:
     ratio_floor_bytes: int = 1 * _MIB
     # Text handed back: the longest seed report is ~15,000 characters.
     max_text_chars: int = 2_000_000
+    # Attachments fetched per detail page: a report page links 1-4 (report, tables, 解读); a page
+    # linking dozens is a listing or a download centre, not one report.
+    max_attachments_per_page: int = 10
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "AttachmentLimits":
@@ -163,14 +166,14 @@ def _add_link(found: dict[str, AttachmentLink], page_url: str, href: str, text: 
     href = href.strip()
     if not href or href.lower().startswith(_SKIP_SCHEMES) or _NOT_REPORT_ATTACHMENT.search(text):
         return
-    url = urljoin(page_url, href)
+    url = urljoin(page_url, href).split("#")[0]  # ``x.pdf#page=2`` is the same attachment
     viewer_target = _viewer_file(url)
     if viewer_target:
         url = urljoin(url, viewer_target)
     if urlsplit(url).scheme not in ("http", "https"):
         return
     if (viewer_target or has_attachment_extension(url) or text_says_attachment) and url not in found:
-        found[url] = AttachmentLink(url.split("#")[0], text)
+        found[url] = AttachmentLink(url, text)
 
 
 def has_attachment_extension(url: str) -> bool:
@@ -290,10 +293,24 @@ def child_main(argv: list[str]) -> None:
                   "message": f"{kind}: out of memory under a {limits.memory_bytes // _MIB} MiB limit"}
     except RecursionError:
         answer = {"status": "AttachmentUnreadable", "message": f"{kind}: structure nested too deeply to read"}
-    except Exception as error:  # any parser failure on hostile bytes is this attachment's, typed as unreadable
+    except Exception as error:  # any parser failure on hostile bytes is this attachment's, typed below
         answer = {"status": "AttachmentUnreadable", "message": f"{kind}: {type(error).__name__}: {error}"}
+        if _reached_address_space_limit(limits):
+            # lxml reports a failed allocation as XMLSyntaxError("unknown error"): the peak says why.
+            answer = {"status": "AttachmentMemory", "message": f"{kind}: failed at its {limits.memory_bytes // _MIB} "
+                                                               f"MiB address-space limit ({type(error).__name__})"}
     sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
     sys.stdout.buffer.flush()
+
+
+def _reached_address_space_limit(limits: AttachmentLimits) -> bool:
+    """The child's peak address space came within 5% of its limit (Linux /proc; False elsewhere)."""
+    try:
+        status = open("/proc/self/status", encoding="ascii").read()
+    except OSError:
+        return False
+    peak = re.search(r"^VmPeak:\s+(\d+) kB", status, re.M)
+    return peak is not None and int(peak.group(1)) * 1024 >= limits.memory_bytes * 0.95
 
 
 def parse_attachment(body: bytes, kind: str, limits: AttachmentLimits) -> AttachmentText:

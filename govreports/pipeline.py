@@ -6,17 +6,21 @@ extract → normalize → parse → (dedupe + load in ``storage.store.Store.load
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from extraction import extract_html
+from extraction.attachments import (
+    AttachmentError, AttachmentLimits, AttachmentText, UnsupportedAttachment, extract_attachment,
+)
 from fetching.classify import sniff_binary
 from fetching.decode import decode_html
 from govreports.errors import NotAReportError
 from govreports.sources import Source
 from normalization import to_simplified
 from parsing.content import parse_content
-from parsing.metadata import parse_metadata
-from parsing.types import ContentParse
+from parsing.metadata import Metadata, parse_metadata
+from parsing.types import ContentParse, Flag
 from storage.models import Copy
 from storage.store import Document, Store
 
@@ -35,6 +39,26 @@ class FetchedDoc:
     link_text: str | None
     listing_url: str | None
     list_date: str | None
+    attachments: tuple["FetchedAttachment", ...] = ()  # fetched from this (HTML) page's attachment links
+
+
+@dataclass(frozen=True)
+class FetchedAttachment:
+    """An attachment fetched from a detail page: a copy of that page's report once read."""
+
+    url: str
+    final_url: str
+    snapshot_hash: str
+    content_type: str | None
+    link_text: str
+
+
+@dataclass
+class Built:
+    """One fetched page as loadable Documents: the report first, then its attachments as copies."""
+
+    documents: list[Document]
+    attachment_failures: list[tuple[str, AttachmentError]]  # (attachment URL, why it could not be read)
 
 
 def document_kind(body: bytes, content_type: str | None, url: str) -> str:
@@ -52,11 +76,75 @@ def document_kind(body: bytes, content_type: str | None, url: str) -> str:
     return "html"
 
 
-def build_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None) -> Document:
-    """Extract, normalize and parse one fetched page into a loadable Document, or raise why not."""
+def build_documents(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
+                    load_snapshot: Callable[[str], bytes], limits: AttachmentLimits | None = None) -> Built:
+    """A fetched page and its attachments → Documents. An attachment that cannot be read fails alone:
+    it is returned in ``attachment_failures`` and flagged on the report, never raised."""
+    limits = limits or AttachmentLimits.from_env()
+    page = build_document(source, fetched, body, years, limits=limits)  # not a report: no attachment is read
+    read, failures = _read_attachments(fetched.attachments, load_snapshot, limits)
+    xlsx = [raw for _, _, raw, kind in read if kind == "xlsx"]
+    if xlsx:  # parse the page again with the workbooks' statistics tables (rare: costs one more extraction)
+        page = build_document(source, fetched, body, years, xlsx=xlsx, limits=limits)
+    if failures:
+        flags = [Flag("attachment_failed", None, f"{error.outcome}: {url}: {error}",
+                      {"url": url, "outcome": error.outcome}) for url, error in failures]
+        page.content = replace(page.content, flags=page.content.flags + flags)
+    copies = [_attachment_copy(page, attachment, extracted, raw, kind)
+              for attachment, extracted, raw, kind in read]
+    return Built([page, *copies], failures)
+
+
+_Read = tuple[FetchedAttachment, AttachmentText, bytes, str]  # attachment, its text, its bytes, its kind
+
+
+def _read_attachments(attachments: Sequence[FetchedAttachment], load_snapshot: Callable[[str], bytes],
+                      limits: AttachmentLimits) -> tuple[list[_Read], list[tuple[str, AttachmentError]]]:
+    read: list[_Read] = []
+    failures: list[tuple[str, AttachmentError]] = []
+    for attachment in attachments:
+        raw = load_snapshot(attachment.snapshot_hash)
+        kind = document_kind(raw, attachment.content_type, attachment.final_url)
+        try:
+            if kind == "html":
+                raise UnsupportedAttachment("html: an attachment link that leads to a web page, not a document")
+            read.append((attachment, extract_attachment(raw, kind, limits), raw, kind))
+        except AttachmentError as error:
+            failures.append((attachment.url, error))
+    return read, failures
+
+
+def _attachment_copy(page: Document, attachment: FetchedAttachment, extracted: AttachmentText, raw: bytes,
+                     kind: str) -> Document:
+    """An attachment of a report page is a copy of that report: the page's agency, year and title."""
+    text = to_simplified(extracted.text)
+    content = _attachment_content(extracted, raw, page.year, attachment.snapshot_hash)
+    return Document(
+        source_id=page.source_id, official=page.official, url=attachment.url, final_url=attachment.final_url,
+        kind=kind, snapshot_hash=attachment.snapshot_hash, agency=page.agency, year=page.year, title=page.title,
+        published=page.published, text=text, text_original=extracted.text, content=content,
+        link_text=attachment.link_text, listing_url=page.final_url,
+        evidence={"attachment_of": page.url, "agency": "report page", "year": "report page", "title": "report page"},
+    )
+
+
+def _attachment_content(extracted: AttachmentText, raw: bytes, year: int | None,
+                        snapshot_hash: str) -> ContentParse:
+    html = to_simplified(extracted.content_html) if extracted.content_html else None
+    return parse_content(to_simplified(extracted.text), html=html, year=year,
+                         xlsx=[raw] if extracted.kind == "xlsx" else (), snapshot_hash=snapshot_hash)
+
+
+def build_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
+                   xlsx: Sequence[bytes] = (), limits: AttachmentLimits | None = None) -> Document:
+    """Extract, normalize and parse one fetched page into a loadable Document, or raise why not.
+
+    ``xlsx``: workbooks attached to the page (already read once, bounded, by ``build_documents``);
+    their statistics tables count where the page has no HTML table of that kind.
+    """
     kind = document_kind(body, fetched.content_type, fetched.final_url)
     if kind != "html":
-        raise NotAReportError(f"{fetched.url}: {kind} documents are read as attachments of a report page")
+        return _attachment_only_document(source, fetched, body, years, kind, limits or AttachmentLimits.from_env())
     html_original = decode_html(body, fetched.content_type).text
     extracted = extract_html(html_original, fetched.final_url)
     text_original = extracted.text
@@ -65,6 +153,27 @@ def build_document(source: Source, fetched: FetchedDoc, body: bytes, years: tupl
         to_simplified(html_original), text, url=fetched.final_url, link_text=fetched.link_text,
         default_agency=source.name, list_date=fetched.list_date,
     )
+    _check_report(source, fetched, metadata, years)
+    content = parse_content(text, html=to_simplified(extracted.content_html), year=metadata.year, xlsx=xlsx,
+                            snapshot_hash=fetched.snapshot_hash)
+    return _document(source, fetched, kind, metadata, text, text_original, content)
+
+
+def _attachment_only_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
+                              kind: str, limits: AttachmentLimits) -> Document:
+    """A listing link straight to a PDF/DOCX/XLSX: the attachment is the report (title from the link)."""
+    extracted = extract_attachment(body, kind, limits)  # an AttachmentError is an ExtractionError
+    text = to_simplified(extracted.text)
+    metadata = parse_metadata(
+        None, text, url=fetched.final_url, link_text=fetched.link_text, default_agency=source.name,
+        list_date=fetched.list_date,
+    )
+    _check_report(source, fetched, metadata, years)
+    content = _attachment_content(extracted, body, metadata.year, fetched.snapshot_hash)
+    return _document(source, fetched, kind, metadata, text, extracted.text, content)
+
+
+def _check_report(source: Source, fetched: FetchedDoc, metadata: Metadata, years: tuple[int, int] | None) -> None:
     year = metadata.year  # link text, then title, URL, metadata, body: in that order of trust
     if metadata.title and _NOT_REPORT_TITLE.search(metadata.title):
         raise NotAReportError(f"{fetched.url}: title {metadata.title!r} is a look-alike, not a report")
@@ -76,15 +185,17 @@ def build_document(source: Source, fetched: FetchedDoc, body: bytes, years: tupl
         raise NotAReportError(f"{fetched.url}: no agency in title or metadata, and source {source.id} has no default")
     if years and not years[0] <= year <= years[1]:
         raise NotAReportError(f"{fetched.url}: report year {year} outside --years {years[0]}-{years[1]}")
-    content = parse_content(text, html=to_simplified(extracted.content_html), year=year,
-                            snapshot_hash=fetched.snapshot_hash)
+
+
+def _document(source: Source, fetched: FetchedDoc, kind: str, metadata: Metadata, text: str, text_original: str,
+              content: ContentParse) -> Document:
     evidence = {"title": metadata.title_from, "agency": metadata.agency_from,
                 "year": metadata.year_from,
                 "published": metadata.published_from, "index_no": metadata.index_no,
                 "publisher": metadata.publisher, "doc_no": metadata.doc_no}
     return Document(
         source_id=source.id, official=source.official, url=fetched.url, final_url=fetched.final_url, kind=kind,
-        snapshot_hash=fetched.snapshot_hash, agency=metadata.agency, year=year, title=metadata.title,
+        snapshot_hash=fetched.snapshot_hash, agency=metadata.agency, year=metadata.year, title=metadata.title,
         published=metadata.published, text=text, text_original=text_original, content=content,
         link_text=fetched.link_text, listing_url=fetched.listing_url, evidence=evidence,
     )
@@ -93,6 +204,9 @@ def build_document(source: Source, fetched: FetchedDoc, body: bytes, years: tupl
 def content_of_copy(store: Store, copy: Copy, year: int) -> ContentParse:
     """Re-parse a stored copy's body from its snapshot (no network): for canonical switches and reparse."""
     body = store.load_snapshot(copy.snapshot_hash)
+    if copy.kind != "html":  # an attachment copy: read again, bounded, from its snapshot
+        extracted = extract_attachment(body, copy.kind, AttachmentLimits.from_env())
+        return _attachment_content(extracted, body, year, copy.snapshot_hash)
     html = decode_html(body).text
     extracted = extract_html(html, copy.final_url)
     return parse_content(to_simplified(extracted.text), html=to_simplified(extracted.content_html), year=year,

@@ -94,6 +94,27 @@ def _print_summary(summary: dict) -> None:
 
 
 @app.command()
+def reparse(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    force: bool = typer.Option(False, "--force", help="Re-parse every report, even where the parse key is unchanged."),
+) -> None:
+    """Rebuild every report's figures, stats, sections and flags from stored snapshots (no network)."""
+    _prefect_env()
+    from flows.reparse import reparse as reparse_flow
+    from storage.db import resolve_db_url
+
+    state = reparse_flow(db=resolve_db_url(db), force=force, return_state=True)
+    summary = state.data if isinstance(state.data, dict) else state.result()
+    counts = summary["counts"]
+    typer.echo(f"run {summary['run_id']}: {counts['reports']} reports, {counts['rewritten']} rewritten, "
+               f"{counts['unchanged']} unchanged, {counts['failed']} failed")
+    for report_id, message in summary["errors"].items():
+        typer.echo(f"  FAILED {report_id}: {message}")
+    if summary["errors"]:
+        raise typer.Exit(1)
+
+
+@app.command()
 def export(
     out: Path = typer.Option(..., "--out", help="Output file."),
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),

@@ -254,6 +254,22 @@ def reports_show(ctx: typer.Context, report_id: str = typer.Argument(..., help="
 
 
 @app.command()
+def scaffold(
+    url: str = typer.Option(..., "--url", help="The agency's annual-report list page."),
+    site_id: str = typer.Option(..., "--id", help="Source id (a lower-case slug)."),
+    name: Optional[str] = typer.Option(None, "--name", help="The agency (omit for a multi-agency portal)."),
+    platform: Optional[str] = typer.Option(None, "--platform", help="Adapter name, when detection is not enough."),
+    sources: str = typer.Option("sources/scaffolded.toml", "--sources", help="Sources file to append to."),
+    root: Path = typer.Option(Path("."), "--root", help="Repository root (fixtures and tests go under it)."),
+) -> None:
+    """Add a site: save its list page as a fixture, append a sources entry, write a red test."""
+    from govreports.scaffold import scaffold as scaffold_site
+
+    made = scaffold_site(url, site_id, name=name, platform=platform, root=root, sources_file=sources)
+    typer.echo(f"fixture {made.fixture}\nsources {made.sources_file}\ntest    {made.test} (red: fill in EXPECTED_REPORTS)")
+
+
+@app.command()
 def demo(db: str = typer.Option("govreports-demo/demo.db", "--db", help=DB_HELP)) -> None:
     """Serve the bundled demo sites on 127.0.0.1 and crawl them with the real flow."""
     from govreports.demo.run import run_demo

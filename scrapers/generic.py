@@ -18,6 +18,7 @@ _PAGE_HREF = re.compile(
 )
 _DATE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
+_TRUNCATED = re.compile(r"(?:\.{2,}|…+)\s*$")
 
 
 class GenericPlatform:
@@ -42,8 +43,8 @@ def item_links(soup: BeautifulSoup, base_url: str) -> list[Link]:
         url = urljoin(base_url, href).split("#")[0]
         text = anchor.get_text(" ", strip=True)
         title = (anchor.get("title") or "").strip()
-        if title and (len(title) > len(text) or not text):
-            text = title  # CMS lists truncate the text and keep the full title in the attribute
+        if title and (len(title) > len(text) or not text or _TRUNCATED.search(text)):
+            text = title  # CMS lists truncate the text ("…工作年...", as long as the title) and keep the full title
         if not text or url in seen:
             continue
         seen.add(url)

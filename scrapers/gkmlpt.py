@@ -6,7 +6,8 @@ The adapter turns the shell into the API request (SID from the page's ``window._
 category from the URL fragment, which the browser never sends but the JS reads) and reads the JSON:
 ``{"total": N, "articles": [{"title", "url", "display_publish_time" | "first_publish_time" | "date"}]}``.
 Public crawlers of gd.gov.cn, sz.gov.cn and gz.gov.cn sites page it with ``page=1, 2 …`` until
-``page * len(articles) >= total``.
+``page * page_size >= total``. The response does not state its page size, so we take this page's
+length: a short last page then asks once more, gets no articles, and the walk ends there.
 """
 from __future__ import annotations
 

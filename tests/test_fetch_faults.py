@@ -3,7 +3,12 @@ Store on a SQLite file as the ledger. Waits go through an injected clock and sle
 assert outcomes, ledger rows and what reached the server, never timings."""
 from __future__ import annotations
 
+import socket
+import struct
+import time
+
 import pytest
+from sqlalchemy import text
 
 from fault_server import FaultServer, Reply, Reset, Stream, page, report_page
 from fetching.client import NOT_SENT, Fetcher
@@ -356,3 +361,75 @@ def test_gb2312_declared_page_with_gbk_only_characters(store, make_fetcher, serv
     fetched = get(make_fetcher(), server, "/r.html")
     assert "朱镕基 陶喆 王堃" in fetched.text
     assert "\ufffd" not in fetched.text
+
+
+# -- the demo web, faulty, crawled by the real flow ------------------------------------------------
+
+def _is_listing(path: str) -> bool:
+    return "index" in path or path.startswith("/list")
+
+
+class DemoFaults:
+    """Demo-server fault hook: the first request to every listing page is reset, the first to every
+    other page answers 503, and the first to Wuhan's report hangs past the read timeout."""
+
+    HANGING = "/zwgk/nb/2009/1101.shtml"
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str]] = set()
+        self.injected: list[tuple[str, str, str]] = []
+
+    def __call__(self, handler, site_id: str, path: str) -> bool:
+        if path == "/robots.txt" or (site_id, path) in self.seen:
+            return False
+        self.seen.add((site_id, path))
+        if path == self.HANGING:
+            self.injected.append((site_id, path, "hang"))
+            time.sleep(1.0)
+            _reset(handler)
+        elif _is_listing(path):
+            self.injected.append((site_id, path, "reset"))
+            _reset(handler)
+        else:
+            self.injected.append((site_id, path, "503"))
+            handler._send(503, b"busy", "text/plain", {"Retry-After": "0"})
+        return True
+
+
+def _reset(handler) -> None:
+    handler.close_connection = True
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.connection.close()
+
+
+@pytest.mark.slow
+def test_a_crawl_of_the_demo_web_with_faults_still_finds_every_report(prefect_harness, sqlite_url, tmp_path,
+                                                                      monkeypatch):
+    from flows.crawl import crawl
+    from govreports.demo.server import serve, sources_toml
+    from govreports.demo.site import EXPECTED_REPORTS, build_sites
+
+    monkeypatch.setenv("GOVREPORTS_READ_TIMEOUT", "0.4")
+    monkeypatch.setenv("GOVREPORTS_BACKOFF_BASE", "0.05")  # real sleeps here: keep the backoff short
+    faults = DemoFaults()
+    sites = build_sites()
+    with serve(sites, fault=faults) as bases:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(sources_toml(sites, bases, delay=0.0), encoding="utf-8")
+        state = crawl(sources_file=str(sources), db=sqlite_url, return_state=True)
+    assert state.is_completed(), state.message
+    store = Store(sqlite_url)
+    with store.engine.connect() as connection:
+        found = set(connection.execute(text("SELECT agency, year FROM reports")).all())
+        rows = connection.execute(text("SELECT url, attempt, outcome, status FROM fetches "
+                                       "WHERE purpose != 'robots' ORDER BY id")).all()
+    assert found == EXPECTED_REPORTS
+    kinds = {kind for _, _, kind in faults.injected}
+    assert kinds == {"hang", "reset", "503"}
+    by_url: dict[str, list[str]] = {}
+    for url, _attempt, outcome, _status in rows:
+        by_url.setdefault(url.split("/", 3)[3], []).append(outcome)
+    for _site, path, kind in faults.injected:
+        expected_first = {"hang": "timeout", "reset": "error", "503": "http_error"}[kind]
+        assert by_url[path.lstrip("/")][:2] == [expected_first, "ok"], path
+    store.close()

@@ -1,0 +1,92 @@
+"""What a crawl run publishes for the Prefect UI: the builders as plain functions, then a real crawl
+of the demo sites under the Prefect harness with its artifacts read back from the API, and a
+regressed source ending the flow run Failed."""
+from __future__ import annotations
+
+import pytest
+
+from flows.artifacts import artifact_key, source_rows, summary_markdown
+
+SUMMARY = {
+    "run_id": 7,
+    "counts": {"sources": 2, "sources_failed": 1, "listing_pages": 3, "candidates": 4, "documents_fetched": 4,
+               "resumed": 0, "not_reports": 1, "reports_new": 2, "reports_changed": 1, "copies_added": 0,
+               "copies_unchanged": 0, "requests": 12,
+               "per_source": {"a": {"listing_pages": 3, "candidates": 4, "fetched": 4, "new": 2, "changed": 1,
+                                    "copy_added": 0, "unchanged": 0, "not_reports": 1,
+                                    "failures": {"not_found": 2, "timeout": 1}, "platforms": ["trs"]}}},
+    "errors": {"sources": {"b": "SourceFailed: source b yielded no reports"}, "by_class": {"not_found": 2},
+               "blocked_hosts": ["gov.example:443"], "parked_hosts": []},
+}
+
+
+def test_source_rows_cover_ok_and_failed_sources():
+    rows = {r["source"]: r for r in source_rows(SUMMARY)}
+    assert rows["a"]["list_pages"] == 3 and rows["a"]["candidate_links"] == 4 and rows["a"]["new"] == 2
+    assert rows["a"]["failures"] == "not_found=2, timeout=1" and rows["a"]["state"] == "ok"
+    assert rows["b"]["state"] == "FAILED" and "yielded no reports" in rows["b"]["error"]
+
+
+def test_summary_lists_failed_sources_and_blocked_hosts():
+    text = summary_markdown(SUMMARY)
+    assert "| reports new | 2 |" in text and "**b FAILED**" in text
+    assert "Blocked hosts: `gov.example:443`" in text and "Parked hosts: none" in text
+
+
+def test_shards_get_their_own_keys():
+    assert artifact_key("crawl-sources") == "crawl-sources"
+    assert artifact_key("crawl-sources", 1, 4) == "crawl-sources-shard-1-of-4"
+
+
+def _artifacts_of(flow_run_id) -> dict:
+    """The run's artifacts by key, from the API (Prefect 3.8.8's client sends nulls for the
+    optional filter fields, which its own server rejects with a 422, so we POST the filter)."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    response = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", timeout=30, json={
+        "artifacts": {"flow_run_id": {"any_": [str(flow_run_id)]}}, "limit": 50, "offset": 0, "sort": "KEY_ASC"})
+    response.raise_for_status()
+    return {a["key"]: a for a in response.json()}
+
+
+@pytest.mark.slow
+def test_crawl_publishes_its_artifacts(prefect_harness, demo_sources, sqlite_url):
+    import json
+
+    from flows.crawl import crawl
+
+    state = crawl(str(demo_sources), db=sqlite_url, return_state=True)
+    assert state.is_completed()
+    artifacts = _artifacts_of(state.state_details.flow_run_id)
+    assert set(artifacts) == {"crawl-sources", "crawl-summary", "coverage-ledger", "crawl-progress"}
+    table = json.loads(artifacts["crawl-sources"]["data"])
+    assert {row["source"] for row in table} == {"sz-gaj", "gz-gaj", "hz-gaj", "wh-gaj", "mirror"}
+    assert sum(row["new"] for row in table) == 5
+    assert artifacts["crawl-progress"]["data"] == 100.0
+    ledger = json.loads(artifacts["coverage-ledger"]["data"])
+    assert {"agency": "杭州市公安局", "year": 2019, "status": "found"}.items() <= \
+        next(r for r in ledger if r["agency"] == "杭州市公安局" and r["year"] == 2019).items()
+    assert "# Crawl run" in artifacts["crawl-summary"]["data"]
+
+
+@pytest.mark.slow
+def test_a_source_that_stops_yielding_reports_fails_the_run(prefect_harness, demo_web, tmp_path, sqlite_url):
+    from flows.crawl import crawl
+    from govreports.demo.server import sources_toml
+
+    sites, bases = demo_web
+    sources = tmp_path / "sources.toml"
+    sources.write_text(sources_toml(sites, bases, delay=0.0), encoding="utf-8")
+    assert crawl(str(sources), db=sqlite_url, source_ids=["hz-gaj"], return_state=True).is_completed()
+    # The column moved: the old start URL now answers with a page that links to no report.
+    moved = sources_toml(sites, bases, delay=0.0).replace(
+        f'{bases["hz-gaj"]}{next(s for s in sites if s.id == "hz-gaj").start_path}', f'{bases["hz-gaj"]}/robots.txt')
+    sources.write_text(moved, encoding="utf-8")
+    state = crawl(str(sources), db=sqlite_url, source_ids=["hz-gaj"], return_state=True)
+    assert state.is_failed()
+    assert "1 of 1 sources failed: hz-gaj: SourceFailed" in state.message
+    assert "yielded no reports this run, but 1 copies in earlier runs" in state.message
+    table = {r["source"]: r for r in __import__("json").loads(
+        _artifacts_of(state.state_details.flow_run_id)["crawl-sources"]["data"])}
+    assert table["hz-gaj"]["state"] == "FAILED"

@@ -92,7 +92,7 @@ class FetchRecord:
     content_type: str | None = None
     redirects: list[str] = field(default_factory=list)
     error: str | None = None
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))  # when it was sent
 
 
 @dataclass
@@ -156,6 +156,7 @@ class _Attempt:
     error: str | None = None
     decoded: Decoded | None = None
     elapsed: float = 0.0
+    sent_at: datetime | None = None  # wall-clock time the first byte was sent (the ledger's fetched_at)
 
 
 class Fetcher:
@@ -336,6 +337,13 @@ class Fetcher:
               raw: bool = False) -> _Attempt:
         """One attempt. ``raw``: keep any 2xx body as is (robots.txt is not a page: a short one
         saying "Disallow: /404.html" must not be taken for a soft 404)."""
+        sent_at = datetime.now(timezone.utc)
+        attempt = self._send_following(request, headers, allowed_hosts, raw)
+        attempt.sent_at = sent_at
+        return attempt
+
+    def _send_following(self, request: PageRequest, headers: dict[str, str], allowed_hosts: frozenset[str],
+                        raw: bool) -> _Attempt:
         started = self._clock()
         deadline = started + self.settings.total_timeout
         url, method, form = request.url, request.method, request.form
@@ -443,7 +451,7 @@ class Fetcher:
             last_modified=headers.get("last-modified")
             or (validators.last_modified if validators and result.outcome == "not_modified" else None),
             content_hash=content_hash, content_type=_content_type(result, headers, validators), redirects=result.redirects,
-            error=result.error,
+            error=result.error, fetched_at=result.sent_at or datetime.now(timezone.utc),
         )
 
     def _record(self, record: FetchRecord) -> None:

@@ -1,5 +1,8 @@
 """Outcome classes: every response (or refusal to send a request) gets exactly one.
 
+A refusal (off_host, robots_disallowed, and blocked or parked for a host given up on earlier in the
+run) is a ledger row with attempt 0 and no status: nothing was sent.
+
 The README's table of outcome classes is generated from ``OUTCOMES`` (see tests/test_docs.py).
 """
 from __future__ import annotations
@@ -17,7 +20,9 @@ OUTCOMES: dict[str, tuple[bool, bool, str]] = {
     "redirect_loop": (False, False, "a redirect chain that revisits a URL"),
     "too_many_redirects": (False, False, "more redirects than the limit (default 10)"),
     "off_host": (False, False, "a redirect to a host the source may not fetch"),
-    "robots_disallowed": (False, False, "robots.txt disallows the URL (no request sent)"),
+    "robots_disallowed": (False, False, "robots.txt disallows the URL, or robots.txt answered 5xx / was unreachable "
+                                        "(then the whole host, for the run); no request sent"),
+    "parked": (False, False, "not sent: the host failed 5 (park_after) attempts in a row earlier in the run"),
     "timeout": (False, True, "connect/read/total timeout"),
     "http_error": (False, True, "another HTTP status; retried only for 408, 425, 429, 500, 502, 503, 504"),
     "error": (False, True, "connection refused/reset, DNS failure, protocol error"),

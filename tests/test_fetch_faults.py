@@ -311,6 +311,24 @@ def test_a_declared_60mb_body_is_refused_from_its_headers(store, make_fetcher, s
     assert server.streams["/big.pdf"].sent < SIXTY_MB // 4
 
 
+def test_a_body_still_streaming_at_the_total_deadline_is_a_timeout(store, server):
+    class RacingClock(FakeTime):
+        def clock(self) -> float:  # every look at the clock costs a second: the deadline comes mid-body
+            self.now += 1.0
+            return self.now
+
+    server.route("/slow.html", Stream(4 * 1024 * 1024, chunk=64 * 1024))
+    racing = RacingClock()
+    fetcher = Fetcher(store, run_id=store.start_run("crawl", {}), clock=racing.clock, sleep=racing.sleep,
+                      settings=FetchSettings(total_timeout=5.0, max_attempts=1))
+    with fetcher, pytest.raises(TransientFetchError) as raised:
+        get(fetcher, server, "/slow.html")
+    assert raised.value.outcome == "timeout"
+    row = store.fetch_rows(fetcher.run_id)[-1]
+    assert (row.outcome, row.status) == ("timeout", None)
+    assert "5.0s" in row.error
+
+
 def test_binary_junk_is_not_a_document(store, make_fetcher, server):
     server.route("/r.html", Reply(200, bytes(range(256)) * 8, "application/octet-stream"))
     fetcher = make_fetcher()

@@ -312,8 +312,7 @@ def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int, pro
         source_of = {future: source_id for source_id, future in chains.items()}
         for future in as_completed(list(chains.values())):  # as each source finishes: progress, heartbeat
             source_id = source_of[future]
-            future.wait()  # as_completed can yield before the future's state is read back
-            value = future.result(raise_on_failure=False) if future.state.is_final() else None
+            value = _outcome(future)
             if isinstance(value, SourceResult):
                 results[source_id] = value
             else:
@@ -323,17 +322,24 @@ def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int, pro
     return _summary(results, source_errors, ctx)
 
 
+def _outcome(future) -> object:
+    """A task's return value, or the exception it ended with. Read from the future itself, never
+    from ``future.state``: that is fetched from the API, which learns of state changes through
+    events and can still say Pending for a task that has finished."""
+    try:
+        return future.result(raise_on_failure=False)
+    except Exception as exc:  # a task that never ran because its upstream failed
+        return exc
+
+
 def _failure_message(*chain) -> str:
     """The exception of the first task of a source's chain that failed (a process task whose
-    upstream failed never runs: its state stays Pending, its result says nothing useful)."""
+    upstream failed never runs, and says nothing useful)."""
     for future in chain:
-        if not future.state.is_failed() and not future.state.is_crashed():
-            continue
-        try:
-            future.result()
-        except Exception as exc:  # the task's own exception
-            return f"{type(exc).__name__}: {exc}"
-    return f"ended {chain[-1].state.type.value}: {chain[-1].state.message or 'no message'}"
+        value = _outcome(future)
+        if isinstance(value, BaseException):
+            return f"{type(value).__name__}: {value}"
+    return "the source's tasks ended without a result"
 
 
 def _summary(results: dict[str, SourceResult], source_errors: dict[str, str], ctx: CrawlContext) -> dict:

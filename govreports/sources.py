@@ -135,6 +135,8 @@ def _parse_entry(file: str, index: int, entry: Any) -> Source:
         raise fail(f"kind must be one of {SOURCE_KINDS}, not {kind!r}")
     if kind == "agency" and not name:
         raise fail('kind "agency" needs a name (the agency its reports belong to)')
+    if kind == "mirror" and name:
+        raise fail('kind "mirror" takes no name: a mirror has no default agency (each report names its own)')
     delay = entry.get("delay", DEFAULT_DELAY)
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
         raise fail(f"delay must be a number of seconds >= 0, not {delay!r}")

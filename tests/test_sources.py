@@ -66,6 +66,8 @@ BAD = {
                        'source #1 (id "a")', "delay must be"),
     "agency without name": ('[[source]]\nid = "a"\nkind = "agency"\nstart_urls = ["http://a.gov.cn/"]\n',
                             'source #1 (id "a")', "needs a name"),
+    "mirror with a name": ('[[source]]\nid = "m"\nkind = "mirror"\nname = "甲局"\nstart_urls = ["http://m.org/"]\n',
+                           'source #1 (id "m")', "a mirror has no default agency"),
     "unknown platform": ('[[source]]\nid = "a"\nname = "甲局"\nplatform = "wordpress"\nstart_urls = ["http://a.gov.cn/"]\n',
                          'source #1 (id "a")', "unknown platform"),
     "second entry bad": ('[[source]]\nid = "a"\nname = "甲局"\nstart_urls = ["http://a.gov.cn/"]\n'

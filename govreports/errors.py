@@ -7,6 +7,8 @@ GovreportsError
 │   ├── TransientFetchError     may succeed next time: timeouts, resets, 408/425/429/5xx
 │   └── PermanentFetchError     will not: 404/410/blocked/soft-404/robots/too large …
 ├── ExtractionError             a fetched document had no extractable body text
+│   └── AttachmentError         an attachment could not be read (extraction/attachments.py:
+│                               unsupported, too_large, timeout, out_of_memory, unreadable)
 ├── NotAReportError             a fetched document is not an annual report (look-alike, no year)
 └── SourceFailed                a whole source failed (e.g. zero reports where there were reports)
 """

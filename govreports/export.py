@@ -35,7 +35,9 @@ def report_records(store: Store) -> Iterator[dict]:
                 "year": report.year,
                 "title": report.title,
                 "url": report.url,
-                "urls": list(dict.fromkeys(c.url for c in copies)),
+                # every place it was found: its copies, and attachments we could not read (DOC, …)
+                "urls": list(dict.fromkeys([*(c.url for c in copies),
+                                            *(f.data["url"] for f in flags if f.kind == "attachment_failed")])),
                 "published": report.published,
                 "text": report.text,
                 "text_original": report.text_original,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import struct
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -451,3 +452,19 @@ def test_a_crawl_of_the_demo_web_with_faults_still_finds_every_report(prefect_ha
         expected_first = {"hang": "timeout", "reset": "error", "503": "http_error"}[kind]
         assert by_url[path.lstrip("/")][:2] == [expected_first, "ok"], path
     store.close()
+
+
+REAL_PAGES = Path(__file__).parent / "fixtures" / "html"
+
+
+@pytest.mark.parametrize(("fixture", "codec"), [
+    ("detail_youth_cn_trs_meta_gb2312_but_utf8_bytes.html", "utf-8"),  # meta says gb2312, bytes are UTF-8
+    ("encoding_edge_gb18030_no_charset_meta_sina_saved.html", "gb18030"),  # no declaration anywhere
+    ("detail_he_xinhuanet_news_gb2312.html", "gb18030"),
+])
+def test_real_pages_arrive_as_the_text_their_bytes_hold(store, make_fetcher, server, fixture, codec):
+    raw = (REAL_PAGES / fixture).read_bytes()
+    server.route("/page.html", Reply(200, raw, "text/html"))
+    fetched = get(make_fetcher(), server, "/page.html")
+    assert fetched.text == raw.decode(codec)
+    assert fetched.body == raw and store.load_snapshot(fetched.content_hash) == raw  # bytes kept as sent

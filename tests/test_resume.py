@@ -1,11 +1,12 @@
 """Resume after SIGKILL: a real `govreports crawl` subprocess over the demo web (served here, on
 127.0.0.1, with a per-host delay so a run lasts a few seconds) is killed three times at different
-points (after N ledger rows of its run appear in the database), then re-run to completion. The
+points (after N ledger rows or loaded copies of its run appear in the database), then re-run to completion. The
 database must then hold the same reports, copies and figures as an uninterrupted crawl into another
 database, nothing twice, and no page fetched by a killed run may be fetched unconditionally again.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -20,13 +21,20 @@ from govreports.demo.server import serve, sources_toml
 from govreports.demo.site import EXPECTED_REPORTS, build_sites
 
 GOVREPORTS = Path(sys.executable).with_name("govreports")
-KILL_AFTER_ROWS = (3, 9, 13)  # ledger rows of the run; an uninterrupted resumed run makes ~15-20
+# Kill points, each a count of the killed run's own rows: while discovery runs (3 ledger rows), among
+# the detail fetches (9), and once it has loaded (or re-touched) its first copy, mid-processing.
+# An uninterrupted resumed run makes ~15-20 ledger rows and touches 6 copies.
+RUN_ROWS = {
+    "ledger rows": "SELECT count(*) FROM fetches WHERE run_id = :run",
+    "copies loaded": "SELECT count(*) FROM copies WHERE last_seen_run = :run",
+}
+KILL_POINTS = (("ledger rows", 3), ("ledger rows", 9), ("copies loaded", 1))
 RUN_DEADLINE = 60.0  # seconds: a run that neither reaches its kill point nor ends is a failure
-SLOW_DELAY = 0.4  # per-host seconds between requests in the killed runs
+SLOW_DELAY = 0.3  # per-host seconds between requests in the killed runs
 
 
-def ledger_rows_of_pid(db: Path, pid: int) -> int | None:
-    """Fetch rows written by the run the process ``pid`` started (None until that run exists)."""
+def rows_of_pid(db: Path, pid: int, what: str) -> int | None:
+    """``what`` rows written by the run the process ``pid`` started (None until that run exists)."""
     if not db.exists():
         return None
     try:
@@ -35,7 +43,7 @@ def ledger_rows_of_pid(db: Path, pid: int) -> int | None:
                                      (pid,)).fetchone()
             if row is None:
                 return None
-            return connection.execute("SELECT count(*) FROM fetches WHERE run_id = ?", (row[0],)).fetchone()[0]
+            return connection.execute(RUN_ROWS[what], {"run": row[0]}).fetchone()[0]
     except sqlite3.OperationalError:
         return None  # schema not there yet, or a checkpoint in progress: ask again
 
@@ -47,18 +55,18 @@ def crawl_subprocess(sources: Path, db: Path, env: dict, log: Path) -> subproces
                             env=env, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def run_and_kill(sources: Path, db: Path, env: dict, log: Path, after_rows: int) -> None:
+def run_and_kill(sources: Path, db: Path, env: dict, log: Path, what: str, after_rows: int) -> None:
     process = crawl_subprocess(sources, db, env, log)
     deadline = time.monotonic() + RUN_DEADLINE
     try:
         while time.monotonic() < deadline:
-            rows = ledger_rows_of_pid(db, process.pid)
+            rows = rows_of_pid(db, process.pid, what)
             if rows is not None and rows >= after_rows:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(10)
                 return
             if process.poll() is not None:
-                pytest.fail(f"the crawl ended (rc {process.returncode}) before {after_rows} ledger rows; "
+                pytest.fail(f"the crawl ended (rc {process.returncode}) before {after_rows} {what}; "
                             f"see {log}")
             time.sleep(0.03)
         pytest.fail(f"no kill point within {RUN_DEADLINE}s; see {log}")
@@ -109,12 +117,14 @@ def test_a_crawl_killed_at_several_points_resumes_to_the_uninterrupted_result(pr
 
         env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         log = tmp_path / "crawl.log"
-        for after_rows in KILL_AFTER_ROWS:
-            run_and_kill(slow, killed_db, env, log, after_rows)
+        for what, after_rows in KILL_POINTS:
+            run_and_kill(slow, killed_db, env, log, what, after_rows)
         run_to_completion(slow, killed_db, env, log)
 
     states = [state for (state,) in query(killed_db, "SELECT state FROM crawl_runs ORDER BY id")]
-    assert states == ["crashed"] * len(KILL_AFTER_ROWS) + ["completed"]
+    assert states == ["crashed"] * len(KILL_POINTS) + ["completed"]
+    [(final_counts,)] = query(killed_db, "SELECT counts FROM crawl_runs ORDER BY id DESC LIMIT 1")
+    assert json.loads(final_counts)["resumed"] >= 1  # detail pages got by killed runs were taken, not re-fetched
     assert {(a, y) for a, y in query(killed_db, "SELECT agency, year FROM reports")} == EXPECTED_REPORTS
     for sql in (REPORTS, COPIES, FIGURES, STATS, SECTIONS):
         rows = query(killed_db, sql)

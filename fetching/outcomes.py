@@ -19,7 +19,7 @@ OUTCOMES: dict[str, tuple[bool, bool, str]] = {
     "not_document": (False, False, "binary junk where a page or a known attachment type was expected"),
     "redirect_loop": (False, False, "a redirect chain that revisits a URL"),
     "too_many_redirects": (False, False, "more redirects than the limit (default 10)"),
-    "off_host": (False, False, "a redirect to a host the source may not fetch"),
+    "off_host": (False, False, "a URL on, or a redirect to, a host the source may not fetch (never requested)"),
     "robots_disallowed": (False, False, "robots.txt disallows the URL, or robots.txt answered 5xx / was unreachable "
                                         "(then the whole host, for the run); no request sent"),
     "parked": (False, False, "not sent: the host failed 5 (park_after) attempts in a row earlier in the run"),

@@ -67,7 +67,7 @@ def bench_backend(url: str, docs: list) -> dict:
     for _source, page, doc in docs:  # snapshots exist before a load, as after a crawl's fetch
         store.save_snapshot(doc.snapshot_hash, page.body, page.content_type)
     cells = sum(len(doc.content.cells) for _, _, doc in docs)
-    result = {"reports": len(docs), "stats_cells": cells}
+    result = {"reports": len(docs), "stats_cells": cells, "round_trip_ms": round_trip_ms(store)}
     for label, run_id in (("first_load", first_run), ("reload_unchanged", store.start_run("bench-load", {}))):
         load_before = load_average()
         seconds, outcomes = load_all(store, docs, run_id)
@@ -76,6 +76,20 @@ def bench_backend(url: str, docs: list) -> dict:
                          "loadavg_before": load_before}
     store.close()
     return result
+
+
+def round_trip_ms(store, samples: int = 200) -> float:
+    """Median ``SELECT 1`` time: the baseline a load's dozen statements per report pay each (on a
+    loaded machine, the database process waiting for a core shows up here first)."""
+    from sqlalchemy import text
+
+    times = []
+    with store.engine.connect() as connection:
+        for _ in range(samples):
+            started = time.perf_counter()
+            connection.execute(text("SELECT 1"))
+            times.append(time.perf_counter() - started)
+    return round(sorted(times)[len(times) // 2] * 1000, 3)
 
 
 def postgres_database() -> tuple[str, callable]:
@@ -115,12 +129,12 @@ def main(argv: list[str] | None = None) -> None:
                 results["postgres"] = bench_backend(url, docs)
             finally:
                 drop()
-    print(f"{'backend':>9} {'pass':>17} {'seconds':>8} {'reports/s':>10} {'cells/s':>8} {'load':>5}")
+    print(f"{'backend':>9} {'pass':>17} {'seconds':>8} {'reports/s':>10} {'cells/s':>8} {'SELECT 1 ms':>11} {'load':>5}")
     for backend, result in results.items():
         for label in ("first_load", "reload_unchanged"):
             r = result[label]
             print(f"{backend:>9} {label:>17} {r['seconds']:>8} {r['reports_per_s']:>10} {r['stats_cells_per_s']:>8} "
-                  f"{r['loadavg_before'][0]:>5}")
+                  f"{result['round_trip_ms']:>11} {r['loadavg_before'][0]:>5}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"hosts": args.hosts, "reports_per_host": args.reports, **results},
                                    ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

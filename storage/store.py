@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Callable, Iterator
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import JSON, func, select, text, update
 from sqlalchemy.orm import Session
 
 from dedup.fold import exact_key
@@ -362,27 +362,54 @@ class Store:
         for model in (FigureRow, StatRow, SectionRow, FlagRow):
             s.execute(model.__table__.delete().where(model.report_id == report.id))
         provenance = dict(report_id=report.id, copy_id=chosen.id, snapshot_hash=chosen.snapshot_hash)
-        _insert_ignore_many(s, FigureRow, [dict(key=f.key, value=f.value, evidence=f.evidence, method=f.method,
-                                                **provenance)
-                                           for f in content.figures.values()], ["report_id", "key"])
-        _insert_ignore_many(s, StatRow, [dict(table=c.table, row=c.row, column=c.column, value=c.value,
-                                              row_label=c.row_label, column_label=c.column_label,
-                                              table_index=c.table_index, origin=c.origin, empty=c.empty, **provenance)
-                                         for c in content.cells], ["report_id", "table", "row", "column"])
-        _insert_ignore_many(s, SectionRow, [dict(report_id=report.id, position=i, key=sec.key, heading=sec.heading,
-                                                 text=sec.text) for i, sec in enumerate(content.sections)],
-                            ["report_id", "position"])
-        _insert_ignore_many(s, FlagRow, [dict(report_id=report.id, position=i, kind=f.kind, table=f.table, detail=f.detail,
-                                              data=f.data) for i, f in enumerate(content.flags)], ["report_id", "position"])
+        _write_report_rows(s, FigureRow, [dict(key=f.key, value=f.value, evidence=f.evidence, method=f.method,
+                                               **provenance)
+                                          for f in content.figures.values()], ["report_id", "key"])
+        _write_report_rows(s, StatRow, [dict(table=c.table, row=c.row, column=c.column, value=c.value,
+                                             row_label=c.row_label, column_label=c.column_label,
+                                             table_index=c.table_index, origin=c.origin, empty=c.empty, **provenance)
+                                        for c in content.cells], ["report_id", "table", "row", "column"])
+        _write_report_rows(s, SectionRow, [dict(report_id=report.id, position=i, key=sec.key, heading=sec.heading,
+                                                text=sec.text) for i, sec in enumerate(content.sections)],
+                           ["report_id", "position"])
+        _write_report_rows(s, FlagRow, [dict(report_id=report.id, position=i, kind=f.kind, table=f.table, detail=f.detail,
+                                             data=f.data) for i, f in enumerate(content.flags)], ["report_id", "position"])
 
 
-def _insert_ignore_many(s: Session, model, rows: list[dict], keys: list[str]) -> None:
-    """``insert_ignore`` for a report's many rows, as one executemany: the statement is compiled
-    once and then cached, and the driver batches the rows (SQLAlchemy's insertmanyvalues). A
-    multi-VALUES insert is compiled anew for every row count: that compile was ~70% of a report's
-    load time (cProfile in bench/db_load.py, ~200 stats cells per 2019-format report)."""
-    if rows:
-        s.execute(_insert(s, model.__table__).on_conflict_do_nothing(index_elements=keys), rows)
+def _write_report_rows(s: Session, model, rows: list[dict], keys: list[str]) -> None:
+    """Insert a report's figures, cells, sections or flags, right after ``_write_content`` deleted
+    the report's old ones under the block lock: nothing can conflict but the rows themselves.
+
+    Never a multi-VALUES insert: it is compiled anew for every row count, and that compile was ~70%
+    of a report's load time (cProfile in bench/db_load.py, ~200 cells per 2019-format report).
+    SQLite: one cached executemany. Postgres: executemany sends one statement per row, so the rows
+    go in by COPY, de-duplicated on ``keys`` first as ON CONFLICT DO NOTHING would (the first row
+    wins)."""
+    if not rows:
+        return
+    if s.get_bind().dialect.name == "postgresql":
+        _copy_rows(s, model.__table__, _first_per_key(rows, keys))
+        return
+    s.execute(_insert(s, model.__table__).on_conflict_do_nothing(index_elements=keys), rows)
+
+
+def _first_per_key(rows: list[dict], keys: list[str]) -> list[dict]:
+    first: dict[tuple, dict] = {}
+    for row in rows:
+        first.setdefault(tuple(row[k] for k in keys), row)
+    return list(first.values())
+
+
+def _copy_rows(s: Session, table, rows: list[dict]) -> None:
+    from psycopg.types.json import Json
+
+    columns = list(rows[0])
+    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    cursor = s.connection().connection.cursor()  # the session's own connection: the same transaction
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([Json(row[c]) if c in as_json else row[c] for c in columns])
 
 
 PARSER_VERSION = "1"  # bump when parsers change what they produce; `govreports reparse` then rewrites

@@ -207,7 +207,9 @@ def content_of_copy(store: Store, copy: Copy, year: int) -> ContentParse:
     if copy.kind != "html":  # an attachment copy: read again, bounded, from its snapshot
         extracted = extract_attachment(body, copy.kind, AttachmentLimits.from_env())
         return _attachment_content(extracted, body, year, copy.snapshot_hash)
-    html = decode_html(body).text
+    html = decode_html(body, store.snapshot_content_type(copy.snapshot_hash)).text
     extracted = extract_html(html, copy.final_url)
+    # the page's statistics tables may be only in its XLSX attachments (loaded as copies of the report)
+    xlsx = [store.load_snapshot(h) for h in store.attachment_snapshots(copy.report_id, "xlsx")]
     return parse_content(to_simplified(extracted.text), html=to_simplified(extracted.content_html), year=year,
-                         snapshot_hash=copy.snapshot_hash)
+                         xlsx=xlsx, snapshot_hash=copy.snapshot_hash)

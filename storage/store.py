@@ -190,6 +190,17 @@ class Store:
             raise KeyError(f"no snapshot {content_hash}")
         return bytes(data)
 
+    def snapshot_content_type(self, content_hash: str) -> str | None:
+        """The Content-Type the snapshot was served with (its charset may be declared only there)."""
+        with self.session() as s:
+            return s.scalar(select(Snapshot.content_type).where(Snapshot.content_hash == content_hash))
+
+    def attachment_snapshots(self, report_id: str, kind: str) -> list[str]:
+        """Snapshot hashes of a report's attachment copies of one kind, in the order found."""
+        with self.session() as s:
+            return list(s.scalars(select(Copy.snapshot_hash).where(Copy.report_id == report_id, Copy.kind == kind)
+                                  .order_by(Copy.seq)))
+
     def record_fetch(self, record: FetchRecord) -> None:
         with self._tx() as s:
             s.add(FetchRow(**record.__dict__))

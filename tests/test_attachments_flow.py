@@ -92,7 +92,7 @@ def crawled(prefect_harness, tmp_path_factory):
     records = {r["year"]: r for r in report_records(store)}
     fetch_purposes = {row.url.rsplit("/", 1)[-1]: row.purpose for row in store.fetch_rows(state.result()["run_id"])}
     store.close()
-    return state.result(), records, bases["att"], fetch_purposes
+    return {**state.result(), "db": db}, records, bases["att"], fetch_purposes
 
 
 def test_three_reports_one_per_year(crawled):
@@ -162,3 +162,18 @@ def test_zip_bomb_attachment_fails_alone():
     assert [d.kind for d in built.documents] == ["html", "pdf"]
     assert [(url, e.outcome) for url, e in built.attachment_failures] == [("http://127.0.0.1/b.docx", "too_large")]
     assert [f.data["outcome"] for f in built.documents[0].content.flags if f.kind == "attachment_failed"] == ["too_large"]
+
+
+def test_reparse_keeps_statistics_read_from_an_xlsx_attachment(crawled, tmp_path):
+    """Reparse re-reads the page's XLSX attachments from their snapshots (no network)."""
+    import shutil
+
+    from flows.reparse import reparse
+
+    summary, records, _, _ = crawled
+    copy_db = tmp_path / "copy.db"  # reparse a copy: the module's other tests read the original
+    shutil.copy(summary["db"].removeprefix("sqlite:///"), copy_db)
+    state = reparse(db=f"sqlite:///{copy_db}", force=True, return_state=True)
+    assert state.is_completed(), state.message
+    reparsed = {r["year"]: r for r in report_records(Store(f"sqlite:///{copy_db}"))}
+    assert reparsed[2020]["stats"] == records[2020]["stats"]

@@ -6,7 +6,7 @@ online workers and sends ``"limit": null, "offset": null``, which the server's F
 with a 422. This does the same registration through the client (flow, entrypoint, parameter
 schema, work pool, schedules, pull steps, tags, concurrency limit) without that check.
 
-    PREFECT_API_URL=http://127.0.0.1:4200/api python scripts/register_deployments.py [deploy/prefect.yaml]
+    PREFECT_API_URL=http://127.0.0.1:4200/api python scripts/register_deployments.py [deploy/prefect.yaml [NAME ...]]
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ import yaml
 DEFAULT_FILE = Path(__file__).resolve().parents[1] / "deploy" / "prefect.yaml"
 
 
-async def register(prefect_file: Path = DEFAULT_FILE) -> dict[str, str]:
-    """Create or update every deployment of the file; returns ``{name: deployment id}``."""
+async def register(prefect_file: Path = DEFAULT_FILE, only: set[str] | None = None) -> dict[str, str]:
+    """Create or update the file's deployments (all, or those named in ``only``); returns ``{name: id}``."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentScheduleCreate
     from prefect.client.schemas.schedules import CronSchedule
@@ -31,6 +31,8 @@ async def register(prefect_file: Path = DEFAULT_FILE) -> dict[str, str]:
     registered = {}
     async with get_client() as client:
         for spec in config["deployments"]:
+            if only and spec["name"] not in only:
+                continue
             flow = load_flow_from_entrypoint(spec["entrypoint"])
             flow_id = await client.create_flow_from_name(flow.name)
             schedules = [DeploymentScheduleCreate(schedule=CronSchedule(cron=s["cron"], timezone=s.get("timezone")))
@@ -49,7 +51,8 @@ async def register(prefect_file: Path = DEFAULT_FILE) -> dict[str, str]:
 
 def main() -> None:
     prefect_file = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_FILE
-    for name, deployment_id in asyncio.run(register(prefect_file)).items():
+    only = set(sys.argv[2:]) or None
+    for name, deployment_id in asyncio.run(register(prefect_file, only)).items():
         print(f"registered {name}: {deployment_id}")
 
 

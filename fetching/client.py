@@ -140,6 +140,7 @@ class _Host:
     blocked: bool = False
     robots: Protego | None = None
     robots_disallow_all: bool = False
+    robots_unavailable: str | None = None  # why robots.txt could not be read (then all is disallowed)
     robots_checked: bool = False
     crawl_delay: float = 0.0
     requests: int = 0
@@ -224,7 +225,9 @@ class Fetcher:
         if host.parked:
             self._refuse(request, source_id, purpose, "parked", "host parked after repeated failures")
         if self.settings.obey_robots and not self._robots_allow(host_name, host, request.url, source_id, delay):
-            self._refuse(request, source_id, purpose, "robots_disallowed", "disallowed by robots.txt")
+            self._refuse(request, source_id, purpose, "robots_disallowed",
+                         f"robots.txt unavailable ({host.robots_unavailable}): the host is disallowed for this "
+                         "run (RFC 9309)" if host.robots_unavailable else "disallowed by robots.txt")
         if validators is None:
             validators = self._stored_validators(request)
         headers = self._conditional_headers(validators)
@@ -330,6 +333,7 @@ class Fetcher:
             host.robots = None  # 4xx, an unfinished redirect, or a 2xx too large to read: no rules
         else:
             host.robots_disallow_all = True  # 5xx, timeout, connection error
+            host.robots_unavailable = result.error or f"{result.outcome}, HTTP {status}"
 
     # -- one request, redirects followed by hand ------------------------------------------------
 

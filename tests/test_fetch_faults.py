@@ -468,3 +468,18 @@ def test_real_pages_arrive_as_the_text_their_bytes_hold(store, make_fetcher, ser
     fetched = get(make_fetcher(), server, "/page.html")
     assert fetched.text == raw.decode(codec)
     assert fetched.body == raw and store.load_snapshot(fetched.content_hash) == raw  # bytes kept as sent
+
+
+def test_unreachable_robots_refusal_says_why(tmp_path):
+    """A dead host's refusal names the connection failure, not a robots.txt rule."""
+    from fetching.client import Fetcher
+    from govreports.errors import PermanentFetchError
+    from storage.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'ledger.db'}")
+    fetcher = Fetcher(store)
+    with pytest.raises(PermanentFetchError) as caught:
+        fetcher.fetch("http://127.0.0.1:9/index.html", source_id="dead", purpose="listing",
+                      allowed_hosts=frozenset({"127.0.0.1:9"}), delay=0)
+    assert caught.value.outcome == "robots_disallowed"
+    assert "robots.txt unavailable" in str(caught.value) and "Connect" in str(caught.value)

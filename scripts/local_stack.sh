@@ -19,6 +19,7 @@ PIDS=()
 export PREFECT_HOME="$WORK/prefect-home"
 export PREFECT_API_URL="http://127.0.0.1:$PORT/api"
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
+export PREFECT_UI_API_URL="$PREFECT_API_URL"  # the UI would otherwise look for the API on port 4200
 export PREFECT_CLI_PROMPT=false
 DB_URL="postgresql+psycopg://postgres@127.0.0.1:5432/$DB_NAME"
 

@@ -99,7 +99,6 @@ def main() -> None:
                 raise RuntimeError(f"flow run {flow_run_id} lacks artifacts {sorted(missing)}")
             shots = {
                 "prefect-flow-run.png": f"{base}/runs/flow-run/{flow_run_id}",
-                "prefect-flow-run-artifacts.png": f"{base}/runs/flow-run/{flow_run_id}?tab=Artifacts",
                 "prefect-coverage-table.png": f"{base}/artifacts/artifact/{artifacts['crawl-sources']['id']}",
                 "prefect-coverage-ledger.png": f"{base}/artifacts/artifact/{artifacts['coverage-ledger']['id']}",
                 "prefect-run-summary.png": f"{base}/artifacts/artifact/{artifacts['crawl-summary']['id']}",

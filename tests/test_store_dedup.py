@@ -1,0 +1,98 @@
+"""Deduplication as stored: copies of one report join one record with a stable id; years and
+agencies never merge (Store.load on a real SQLite file and a real Postgres database)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dedup.calibration import as_correction, as_district, as_next_year, as_pdf_extraction, as_repost, \
+    as_traditional_mirror
+from govreports.export import report_records
+from normalization import to_simplified
+from parsing.types import ContentParse
+from storage.store import Document, LoadOutcome, Store, report_id_for
+
+FIXTURES = Path(__file__).parent / "fixtures" / "dedup"
+HANGZHOU = (FIXTURES / "hangzhou_psb_2019.txt").read_text(encoding="utf-8")
+GUANGZHOU = (FIXTURES / "guangzhou_psb_2013.txt").read_text(encoding="utf-8")
+AGENCY = "杭州市公安局"
+EMPTY = ContentParse(format=None, sections=[], cells=[], figures={}, flags=[])
+
+
+def document(text: str, url: str, *, kind: str = "html", official: bool = True, year: int = 2019,
+             agency: str = AGENCY, title: str | None = None, published: str = "2020-01-19") -> Document:
+    return Document(source_id="mirror" if not official else "hz-gaj", official=official, url=url, final_url=url,
+                    kind=kind, snapshot_hash="0" * 64, agency=agency, year=year,
+                    title=title or f"{agency}{year}年度政府信息公开工作年度报告", published=published,
+                    text=to_simplified(text), text_original=text, content=EMPTY)
+
+
+def load(store: Store, doc: Document, run_id: int = 1) -> LoadOutcome:
+    return store.load(doc, run_id, content_for=lambda copy: EMPTY)
+
+
+@pytest.fixture
+def store(db_url):
+    store = Store(db_url)
+    yield store
+    store.close()
+
+
+def records(store: Store) -> dict[tuple[str, int], dict]:
+    return {(r["agency"], r["year"]): r for r in report_records(store)}
+
+
+def test_mirror_official_attachment_and_repost_are_one_record(store):
+    urls = ["http://mirror.org/wiki/hz2019", "http://hz.gov.cn/art/2020/1/19/art_1229_1.html",
+            "http://hz.gov.cn/module/download/2019nb.pdf", "http://portal.gov.cn/art/2020/1/21/art_9_2.html"]
+    load(store, document(as_traditional_mirror(HANGZHOU), urls[0], official=False))
+    load(store, document(HANGZHOU, urls[1]))
+    load(store, document(as_pdf_extraction(HANGZHOU, "杭州市公安局"), urls[2], kind="pdf"))
+    load(store, document(as_repost(HANGZHOU), urls[3]))
+    found = records(store)
+    assert list(found) == [(AGENCY, 2019)]
+    assert found[(AGENCY, 2019)]["urls"] == urls
+
+
+def test_the_official_html_copy_is_canonical_and_says_why(store):
+    load(store, document(as_traditional_mirror(HANGZHOU), "http://mirror.org/wiki/hz2019", official=False))
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"))
+    record = records(store)[(AGENCY, 2019)]
+    assert record["url"] == "http://hz.gov.cn/art/1.html"
+    assert "official site over mirror" in record["canonical_reason"]
+
+
+def test_a_correction_is_a_second_version_of_the_same_record(store):
+    corrected, changes = as_correction(HANGZHOU, changes=3)
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"))
+    assert load(store, document(corrected, "http://hz.gov.cn/art/2.html", title=f"{AGENCY}2019年度政府信息公开工作年度报告（更正版）",
+                                published="2020-02-10")) is LoadOutcome.CHANGED
+    record = records(store)[(AGENCY, 2019)]
+    assert [c["match"] for c in record["copies"]] == ["first", "version"]
+    assert {(c["old"], c["new"]) for c in record["copies"][1]["changed_numbers"]} == set(changes)
+    assert record["url"] == "http://hz.gov.cn/art/2.html" and "latest correction" in record["canonical_reason"]
+
+
+def test_consecutive_years_with_shared_text_are_two_records(store):
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/2019.html", year=2019))
+    load(store, document(as_next_year(HANGZHOU, donor=GUANGZHOU), "http://hz.gov.cn/art/2020.html", year=2020))
+    assert set(records(store)) == {(AGENCY, 2019), (AGENCY, 2020)}
+
+
+def test_city_and_district_from_one_template_are_two_records(store):
+    district = "杭州市公安局西湖区分局"
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"))
+    load(store, document(as_district(HANGZHOU, AGENCY, district, donor=GUANGZHOU), "http://xh.gov.cn/art/1.html",
+                         agency=district))
+    assert set(records(store)) == {(AGENCY, 2019), (district, 2019)}
+
+
+def test_recrawl_adds_a_new_copy_to_the_existing_record_id(store):
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"), run_id=1)
+    first_id = records(store)[(AGENCY, 2019)]["id"]
+    assert load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"), run_id=2) is LoadOutcome.UNCHANGED
+    assert load(store, document(as_repost(HANGZHOU), "http://portal.gov.cn/a.html"), run_id=2) is LoadOutcome.COPY_ADDED
+    record = records(store)[(AGENCY, 2019)]
+    assert record["id"] == first_id == report_id_for(AGENCY, 2019)
+    assert (record["first_seen_run"], record["last_seen_run"], len(record["urls"])) == (1, 2, 2)

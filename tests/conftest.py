@@ -27,6 +27,16 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'govreports.db'}"
 
 
+@pytest.fixture
+def store(sqlite_url):
+    """A Store on a fresh SQLite file (the fetch ledger and snapshot sink of the fetcher tests)."""
+    from storage.store import Store
+
+    store = Store(sqlite_url)
+    yield store
+    store.close()
+
+
 def _pg_admin_engine():
     from sqlalchemy import create_engine
 

@@ -22,13 +22,6 @@ LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
 
 
 @pytest.fixture
-def store(sqlite_url):
-    store = Store(sqlite_url)
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def server():
     with FaultServer() as srv:
         yield srv

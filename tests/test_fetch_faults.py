@@ -37,13 +37,6 @@ class FakeTime:
 
 
 @pytest.fixture
-def store(sqlite_url):
-    store = Store(sqlite_url)
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def fake_time() -> FakeTime:
     return FakeTime()
 

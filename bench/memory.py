@@ -1,6 +1,6 @@
 """Peak memory of a crawl at 200 and at 2,000 hosts (not a test).
 
-    /work/venv/bin/python -m bench.memory [--sizes 200,2000] [--reports 3] [--concurrency 32] [--modes prefect,direct]
+    /work/venv/bin/python -m bench.memory [--sizes 200,2000] [--reports 1] [--concurrency 32] [--modes prefect,direct]
 
 Each crawl runs in a fresh subprocess (so ``ru_maxrss`` is that crawl's own) against the synthetic
 web served from another process, into a fresh SQLite file. Ten times the hosts is ten times the
@@ -90,9 +90,9 @@ def main(argv: list[str] | None = None) -> None:
     run_child.add_argument("--mode", choices=("prefect", "direct"), required=True)
     run_child.add_argument("--concurrency", type=int, required=True)
     parser.add_argument("--sizes", default="200,2000")
-    parser.add_argument("--reports", type=int, default=3)
+    parser.add_argument("--reports", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--modes", default="prefect")
+    parser.add_argument("--modes", default="prefect,direct")
     parser.add_argument("--delay", type=float, default=DELAY)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)

@@ -297,28 +297,47 @@ def _publish(summary: dict, store: Store, sources: list[Source], span: tuple[int
     publish_run_artifacts(summary, ledger, shard, shards)
 
 
+# Each source in flight holds up to three pool threads: its running task, and the tasks that
+# wait on it (Prefect resolves a task's upstream futures in the thread that will run it).
+THREADS_PER_SOURCE = 3
+
+
 def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int, progress: RunProgress) -> dict:
-    with ThreadPoolTaskRunner(max_workers=max(1, concurrency)) as runner:
-        chains = {}
-        upstream = {}
-        for source in sources:
+    """Crawl the sources with at most ``concurrency`` of them in flight.
+
+    A sliding window, not everything submitted at once: submitted chains would hold pool threads
+    while waiting on their upstream tasks (fewer sources really running than ``concurrency``), and
+    every submitted future would be kept alive until the flow ends (memory growing with sources).
+    """
+    window = max(1, concurrency)
+    results: dict[str, SourceResult] = {}
+    source_errors: dict[str, str] = {}
+    waiting = iter(sources)
+    in_flight: dict = {}  # process future -> (source id, its discover and fetch futures)
+    with ThreadPoolTaskRunner(max_workers=window * THREADS_PER_SOURCE) as runner:
+
+        def submit_next() -> None:
+            source = next(waiting, None)
+            if source is None:
+                return
             found = runner.submit(discover_task, {"source": source, "ctx": ctx})
             stage = runner.submit(fetch_task, {"source": source, "found": found, "ctx": ctx})
-            upstream[source.id] = (found, stage)
-            chains[source.id] = runner.submit(process_task, {"source": source, "found": found, "stage": stage,
-                                                             "ctx": ctx})
-        results: dict[str, SourceResult] = {}
-        source_errors: dict[str, str] = {}
-        source_of = {future: source_id for source_id, future in chains.items()}
-        for future in as_completed(list(chains.values())):  # as each source finishes: progress, heartbeat
-            source_id = source_of[future]
+            processed = runner.submit(process_task, {"source": source, "found": found, "stage": stage, "ctx": ctx})
+            in_flight[processed] = (source.id, (found, stage))
+
+        for _ in range(window):
+            submit_next()
+        while in_flight:
+            future = next(as_completed(list(in_flight)))  # the first source to finish
+            source_id, upstream = in_flight.pop(future)
             value = _outcome(future)
             if isinstance(value, SourceResult):
                 results[source_id] = value
             else:
-                source_errors[source_id] = _failure_message(*upstream[source_id], future)
+                source_errors[source_id] = _failure_message(*upstream, future)
             ctx.store.heartbeat(ctx.run_id, {"sources_done": len(results) + len(source_errors)})
             progress.source_finished()
+            submit_next()
     return _summary(results, source_errors, ctx)
 
 

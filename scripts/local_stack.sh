@@ -48,10 +48,7 @@ import os
 from prefect.blocks.system import Secret
 Secret(value=os.environ['DB_URL']).save('govreports-db', overwrite=True)"
 cd "$ROOT"
-# reparse's entrypoint (flows/reparse.py) is registered only once it exists.
-NAMES=(annual-shard-0-of-2 annual-shard-1-of-2 monthly-recheck)
-[ -f "$ROOT/flows/reparse.py" ] && NAMES+=(reparse)
-"$BIN/python" scripts/register_deployments.py deploy/prefect.yaml "${NAMES[@]}"
+"$BIN/prefect" --no-prompt deploy --all --prefect-file deploy/prefect.yaml >/dev/null
 
 echo "== demo sites and a process worker"
 "$BIN/python" scripts/serve_demo.py "$WORK/demo-sources.toml" >"$WORK/demo.log" 2>&1 &

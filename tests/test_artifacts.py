@@ -39,15 +39,14 @@ def test_shards_get_their_own_keys():
 
 
 def _artifacts_of(flow_run_id) -> dict:
-    """The run's artifacts by key, from the API (Prefect 3.8.8's client sends nulls for the
-    optional filter fields, which its own server rejects with a 422, so we POST the filter)."""
-    import httpx
-    from prefect.settings import PREFECT_API_URL
+    """The run's artifacts by key, read back through the Prefect client."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    response = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", timeout=30, json={
-        "artifacts": {"flow_run_id": {"any_": [str(flow_run_id)]}}, "limit": 50, "offset": 0, "sort": "KEY_ASC"})
-    response.raise_for_status()
-    return {a["key"]: a for a in response.json()}
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    return {a.key: a.model_dump(mode="json") for a in found}
 
 
 @pytest.mark.slow

@@ -52,22 +52,6 @@ def test_compose_file_parses_and_wires_the_stack():
     assert services["worker"]["environment"]["PREFECT_API_URL"] == "http://prefect-server:4200/api"
 
 
-def _deployable_yaml(tmp_path: Path) -> tuple[Path, list[str]]:
-    """deploy/prefect.yaml, with entrypoints that do not exist yet pointed at the crawl flow (and
-    their parameters dropped): flows/reparse.py is being written by another change."""
-    config = _prefect_yaml()
-    substituted = []
-    for deployment in config["deployments"]:
-        module = deployment["entrypoint"].split(":")[0]
-        if not (ROOT / module).exists():
-            substituted.append(deployment["name"])
-            deployment["entrypoint"] = "flows/crawl.py:crawl"
-            deployment["parameters"] = {}
-    path = tmp_path / "prefect.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path, substituted
-
-
 def _cli(*args: str) -> subprocess.CompletedProcess:
     from prefect.settings import PREFECT_API_URL
 
@@ -88,23 +72,11 @@ def _read(path: str, body: dict) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_deploy_file_registers_every_deployment(prefect_harness, tmp_path):
-    """Through scripts/register_deployments.py: `prefect deploy --all` itself stops after the first
-    deployment with this Prefect/FastAPI pair (see that script's docstring)."""
-    import asyncio
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from register_deployments import register
-
-    prefect_file, substituted = _deployable_yaml(tmp_path)
+def test_prefect_deploy_all_registers_every_deployment(prefect_harness):
+    """The CLI users run, `prefect deploy --all`, against a local Prefect server on 127.0.0.1."""
     _cli("work-pool", "create", "govreports", "--type", "process", "--overwrite",
          "--base-job-template", str(DEPLOY / "work-pool-process.json"))
-    cwd = os.getcwd()
-    os.chdir(ROOT)  # entrypoints are relative to the repository root, as for `prefect deploy`
-    try:
-        asyncio.run(register(prefect_file))
-    finally:
-        os.chdir(cwd)
+    _cli("--no-prompt", "deploy", "--all", "--prefect-file", str(DEPLOY / "prefect.yaml"))
     registered = {d["name"]: d for d in _read("/deployments/filter", {"limit": 50, "offset": 0})}
     assert {"annual-shard-0-of-2", "annual-shard-1-of-2", "monthly-recheck", "reparse"} <= set(registered)
     annual = registered["annual-shard-1-of-2"]
@@ -115,5 +87,72 @@ def test_deploy_file_registers_every_deployment(prefect_harness, tmp_path):
     assert crons == [("0 2 3 2 *", "Asia/Shanghai"), ("0 2 3 4 *", "Asia/Shanghai")]
     assert annual["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"] == \
         "{{ $GOVREPORTS_CODE_DIR }}"  # resolved on the worker, not at deploy time
-    if not substituted:
-        assert registered["reparse"]["parameters"] == {"db": None, "force": False}
+    assert registered["reparse"]["parameters"] == {"db": None, "force": False}
+
+
+@pytest.fixture
+def prefect_server(tmp_path):
+    """A real `prefect server start` on 127.0.0.1 with its own home (the test harness runs no
+    scheduler); yields its API URL, stopped afterwards."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_API_URL": api, "PREFECT_CLI_PROMPT": "false"}
+    server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        else:
+            pytest.fail("prefect server did not start within 120 s")
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_server_schedules_runs_of_the_annual_crawl(prefect_server):
+    """The server's scheduler turns the crons into scheduled flow runs (it did not with
+    SQLAlchemy 2.1: "Can't evaluate bulk DML statement", every scheduler pass failed)."""
+    import time
+
+    import httpx
+
+    def cli(*args: str) -> None:
+        result = subprocess.run([PREFECT, *args], cwd=ROOT, env=prefect_server, capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def read(path: str, body: dict) -> list[dict]:
+        response = httpx.post(prefect_server["PREFECT_API_URL"] + path, json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    cli("work-pool", "create", "govreports", "--type", "process", "--base-job-template",
+        str(DEPLOY / "work-pool-process.json"))
+    cli("--no-prompt", "deploy", "--name", "annual-shard-0-of-2", "--prefect-file", str(DEPLOY / "prefect.yaml"))
+    deployment = next(d for d in read("/deployments/filter", {"limit": 50, "offset": 0})
+                      if d["name"] == "annual-shard-0-of-2")
+    scheduled: list[dict] = []
+    for _ in range(90):  # the scheduler loop runs every few seconds; bounded wait
+        scheduled = read("/flow_runs/filter", {"limit": 10, "offset": 0, "flow_runs": {
+            "deployment_id": {"any_": [deployment["id"]]}, "state": {"type": {"any_": ["SCHEDULED"]}}}})
+        if scheduled:
+            break
+        time.sleep(1)
+    assert scheduled, "no scheduled runs were created for the annual crawl"
+    # 02:00 Asia/Shanghai on 3 February / 3 April is 18:00 UTC the day before
+    assert {run["expected_start_time"][5:16] for run in scheduled} <= {"02-02T18:00", "04-02T18:00"}

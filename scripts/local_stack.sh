@@ -9,7 +9,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BIN="${GOVREPORTS_BIN:-$ROOT/../venv/bin}"
+BIN="${GOVREPORTS_BIN:-$ROOT/.venv/bin}"  # the virtualenv `make install` creates
 [ -x "$BIN/prefect" ] || BIN="$(dirname "$(command -v prefect)")"
 PORT="${PREFECT_PORT:-4795}"
 WORK="$(mktemp -d -t govreports-stack.XXXXXX)"

@@ -8,33 +8,31 @@ what can succeed next time: a database that was briefly unavailable.
 """
 from __future__ import annotations
 
-import logging
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import MissingContextError
 from prefect.futures import as_completed
-from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
-from fetching.client import Fetcher, PageRequest, Validators
+from extraction.attachments import AttachmentError, AttachmentLimits, attachment_links
+from fetching.client import Fetcher, PageRequest
 from fetching.decode import decode_html
 from fetching.postgres_gate import gate_for
-from flows.artifacts import RunProgress, publish_run_artifacts
-from govreports.coverage import coverage_ledger, default_years
 from fetching.settings import FetchSettings
+from flows.artifacts import RunProgress, publish_run_artifacts
+from flows.runtime import prefect_run_id, run_logger
+from govreports.coverage import coverage_ledger, default_years
 from govreports.errors import ExtractionError, FetchError, NotAReportError, SourceFailed
-from extraction.attachments import AttachmentError, AttachmentLimits, attachment_links
 from govreports.pipeline import FetchedAttachment, FetchedDoc, build_documents, content_of_copy, document_kind
 from govreports.sources import Source, host_of, load_sources
 from scrapers.discover import Discovery, discover
 from storage.db import resolve_db_url
-from storage.store import LoadOutcome, Store
+from storage.store import Store
 
 DEFAULT_CONCURRENCY = 8
 
@@ -99,19 +97,10 @@ def _db_is_transient(task, task_run, state) -> bool:
     return False
 
 
-def _logger():
-    """The task run's logger; a plain logger when the task body is called without Prefect
-    (``discover_task.fn(...)``: the benchmarks' direct runner executes the same code)."""
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return logging.getLogger("flows.crawl")
-
-
 @task(name="discover", cache_policy=NO_CACHE, task_run_name="discover-{source.id}")
 def discover_task(source: Source, ctx: CrawlContext) -> Discovery:
     found = discover(source, ctx.fetcher, ctx.years)
-    _logger().info("%s: %d listing pages, %d candidate links (%s)", source.id, found.listing_pages,
+    run_logger("flows.crawl").info("%s: %d listing pages, %d candidate links (%s)", source.id, found.listing_pages,
                    len(found.candidates), found.stop_reason)
     return found
 
@@ -135,7 +124,7 @@ def fetch_task(source: Source, found: Discovery, ctx: CrawlContext) -> FetchStag
             )
         except FetchError as exc:
             stage.failures[exc.outcome] += 1
-            _logger().warning("%s: %s", source.id, exc)
+            run_logger("flows.crawl").warning("%s: %s", source.id, exc)
             continue
         stage.not_modified += fetched.outcome == "not_modified"
         page = FetchedDoc(candidate.url, fetched.final_url, fetched.content_hash, fetched.content_type,
@@ -171,7 +160,7 @@ def _with_attachments(source: Source, page: FetchedDoc, body: bytes, ctx: CrawlC
                                     allowed_hosts=hosts, delay=source.delay, validators=ctx.store.validators_for(link.url))
         except FetchError as exc:
             stage.failures[f"attachment_{exc.outcome}"] += 1
-            _logger().warning("%s: attachment of %s: %s", source.id, page.url, exc)
+            run_logger("flows.crawl").warning("%s: attachment of %s: %s", source.id, page.url, exc)
             continue
         fetched_attachments.append(FetchedAttachment(link.url, got.final_url, got.content_hash, got.content_type,
                                                      link.text))
@@ -181,7 +170,7 @@ def _with_attachments(source: Source, page: FetchedDoc, body: bytes, ctx: CrawlC
 @task(name="process", cache_policy=NO_CACHE, task_run_name="process-{source.id}", retries=2,
       retry_delay_seconds=5, retry_condition_fn=_db_is_transient)
 def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: CrawlContext) -> SourceResult:
-    logger = _logger()
+    logger = run_logger("flows.crawl")
     result = SourceResult(source.id, listing_pages=found.listing_pages, candidates=len(found.candidates),
                           fetched=len(stage.docs), resumed=stage.resumed, rejected=found.rejected,
                           platforms=sorted(found.platforms))
@@ -236,7 +225,7 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
                   "concurrency": concurrency, "shard": shard, "shards": shards}
     crashed = store.mark_crashed_runs()
     resume_runs = store.resumable_runs()
-    run_id = store.start_run("crawl", parameters, _prefect_run_id())
+    run_id = store.start_run("crawl", parameters, prefect_run_id())
     store.upsert_sources(sources, run_id)
     fetcher = Fetcher(store, run_id=run_id, settings=FetchSettings.from_env(), gate=gate_for(store.url, store.engine))
     ctx = CrawlContext(store, fetcher, run_id, span, resume_runs)
@@ -288,7 +277,7 @@ def shard_sources(sources: list[Source], shard: int, shards: int) -> list[Source
 def _publish(summary: dict, store: Store, sources: list[Source], span: tuple[int, int] | None, shard: int,
              shards: int) -> None:
     """Artifacts for the Prefect UI, and the blocked / parked hosts in the run's log."""
-    logger = get_run_logger()
+    logger = run_logger("flows.crawl")
     for label in ("blocked_hosts", "parked_hosts"):
         if summary["errors"][label]:
             logger.warning("%s: %s", label.replace("_", " "), ", ".join(summary["errors"][label]))
@@ -396,6 +385,3 @@ def _summary(results: dict[str, SourceResult], source_errors: dict[str, str], ct
     return {"run_id": ctx.run_id, "counts": counts, "errors": errors}
 
 
-def _prefect_run_id() -> str | None:
-    run_id = flow_run.get_id()
-    return str(run_id) if run_id else None

@@ -13,15 +13,14 @@ run is recorded in crawl_runs with flow="reparse".
 """
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import MissingContextError
-from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
+
+from flows.runtime import prefect_run_id, run_logger
 
 from govreports.errors import GovreportsError
 from govreports.pipeline import content_of_copy
@@ -35,13 +34,6 @@ DEFAULT_BATCH = 50
 class BatchResult:
     counts: Counter = field(default_factory=Counter)  # rewritten | unchanged | failed
     errors: dict[str, str] = field(default_factory=dict)  # report id -> why it could not be reparsed
-
-
-def _logger():
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return logging.getLogger("flows.reparse")
 
 
 def reparse_one(store: Store, target: ReparseTarget, run_id: int, force: bool) -> bool:
@@ -68,7 +60,7 @@ def reparse_batch(store: Store, targets: list[ReparseTarget], run_id: int, force
             result.errors[target.report_id] = f"{type(exc).__name__}: {exc}"
             continue
         result.counts["rewritten" if rewritten else "unchanged"] += 1
-    _logger().info("reports from %s: %s", first, dict(result.counts))
+    run_logger("flows.reparse").info("reports from %s: %s", first, dict(result.counts))
     return result
 
 
@@ -77,7 +69,7 @@ def reparse(db: str | None = None, force: bool = False, batch_size: int = DEFAUL
     """Rebuild every report's parsed rows from stored snapshots; returns the run's summary."""
     store = Store(resolve_db_url(db))
     store.mark_crashed_runs()
-    run_id = store.start_run("reparse", {"force": force, "batch_size": batch_size}, _prefect_run_id())
+    run_id = store.start_run("reparse", {"force": force, "batch_size": batch_size}, prefect_run_id())
     try:
         counts, errors = _run_batches(store, run_id, force, max(1, batch_size))
     except BaseException as exc:
@@ -110,6 +102,3 @@ def _run_batches(store: Store, run_id: int, force: bool, batch_size: int) -> tup
     return counts, errors
 
 
-def _prefect_run_id() -> str | None:
-    run_id = flow_run.get_id()
-    return str(run_id) if run_id else None

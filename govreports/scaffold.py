@@ -7,7 +7,6 @@ down which report links the page holds.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -24,7 +24,6 @@ from parsing.tables import (
     REVIEW,
     TableParse,
     _CellBuilder,
-    _first_rule,
     match_request_row,
 )
 
@@ -75,13 +74,12 @@ def _read_requests(text: str, out: _CellBuilder) -> None:
     labels = load_codebook().table(REQUESTS).columns  # printed order = codebook order
     columns = list(labels)
     group: str | None = None
-    group_label = ""
     for label, numbers in _runs(_tokens(text)):
         start = _ROW_START.search(label)
         label = label[start.start():] if start else label
         match = match_request_row(label, group)
         if match.group is not None and match.group != group:
-            group, group_label = match.group, label
+            group = match.group
         elif match.group is None:
             group = None
         code = match.code

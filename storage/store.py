@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from sqlalchemy import JSON, func, select, text, update
 from sqlalchemy.orm import Session
@@ -31,6 +31,9 @@ from storage.models import (
     Copy, CrawlRun, FetchRow, FigureRow, FlagRow, Report, SectionRow, Snapshot, SourceRow, StatRow,
 )
 from storage.upsert import _insert, insert_ignore, upsert
+
+if TYPE_CHECKING:  # coverage imports the store; the store only names its row type
+    from govreports.coverage import FoundReport
 
 # A running run whose heartbeat is older than this is taken for dead (another machine's worker
 # killed hard). Same-host runs are checked by pid at once.

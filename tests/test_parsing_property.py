@@ -68,7 +68,7 @@ def render(fmt, values, quirks):
     td = lambda text, **kw: "<td" + "".join(f' {k}="{v}"' for k, v in kw.items()) + f">{text}</td>"
     nums = lambda row: "".join(td(_number(v, quirks)) for v in values[row])
     corner = td("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）" if quirks["corner"] else "", colspan=3, rowspan=3)
-    orgs = [td(f"社会公益<br/>组织" if quirks["split_header"] and label == "社会公益组织" else label) for label in ORG_LABELS[1:]]
+    orgs = [td("社会公益<br/>组织" if quirks["split_header"] and label == "社会公益组织" else label) for label in ORG_LABELS[1:]]
     html = ["<table>", f"<tr>{corner}{td('申请人情况', colspan=7)}</tr>",
             f"<tr>{td('自然人', rowspan=2)}{td('法人或其他组织', colspan=5)}{td(total_word, rowspan=2)}</tr>",
             f"<tr>{''.join(orgs)}</tr>",

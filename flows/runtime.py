@@ -1,0 +1,23 @@
+"""What the flows ask of the Prefect runtime, with fallbacks for task bodies called directly
+(``task.fn(...)``: the benchmarks' direct runner executes the same code without Prefect)."""
+from __future__ import annotations
+
+import logging
+
+from prefect import get_run_logger
+from prefect.exceptions import MissingContextError
+from prefect.runtime import flow_run
+
+
+def run_logger(fallback: str) -> logging.Logger | logging.LoggerAdapter:
+    """The current run's logger, or the plain logger ``fallback`` outside a Prefect run."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(fallback)
+
+
+def prefect_run_id() -> str | None:
+    """The current flow run's id, recorded in crawl_runs so a run links to the Prefect UI."""
+    run_id = flow_run.get_id()
+    return str(run_id) if run_id else None

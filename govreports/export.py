@@ -29,6 +29,7 @@ def report_records(store: Store) -> Iterator[dict]:
             figures = list(s.scalars(select(FigureRow).where(FigureRow.report_id == report.id).order_by(FigureRow.key)))
             stats = list(s.scalars(select(StatRow).where(StatRow.report_id == report.id).order_by(StatRow.id)))
             flags = list(s.scalars(select(FlagRow).where(FlagRow.report_id == report.id).order_by(FlagRow.position)))
+            elsewhere = _same_text_elsewhere(s, report.id, [c.text_key for c in copies])
             yield {
                 "id": report.id,
                 "agency": report.agency,
@@ -48,7 +49,8 @@ def report_records(store: Store) -> Iterator[dict]:
                 "stats": [{"table": c.table, "row": c.row, "column": c.column, "value": _number(c.value),
                            "row_label": c.row_label, "column_label": c.column_label, "table_index": c.table_index,
                            "empty": c.empty, "snapshot": c.snapshot_hash} for c in stats],
-                "flags": [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags],
+                "flags": [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags]
+                + elsewhere,
                 "format": report.format,
                 "canonical_reason": report.canonical_reason,
                 "copies": [{"id": c.id, "url": c.url, "kind": c.kind, "source_id": c.source_id, "official": c.official,
@@ -58,6 +60,20 @@ def report_records(store: Store) -> Iterator[dict]:
                 "first_seen_run": report.first_seen_run,
                 "last_seen_run": report.last_seen_run,
             }
+
+
+def _same_text_elsewhere(s, report_id: str, text_keys: list[str]) -> list[dict]:
+    """A flag when a copy's exact text was also found under another (agency, year): never merged
+    (agency and year gate every merge), but a reader should know — a district that re-posted the
+    city's report verbatim, or a page attributed to the wrong year."""
+    rows = s.execute(select(Report.id, Report.agency, Report.year).join(Copy, Copy.report_id == Report.id)
+                     .where(Copy.text_key.in_(text_keys), Report.id != report_id).distinct()
+                     .order_by(Report.agency, Report.year)).all()
+    if not rows:
+        return []
+    others = [{"id": r.id, "agency": r.agency, "year": r.year} for r in rows]
+    detail = "same text as " + ", ".join(f"{o['agency']} {o['year']}" for o in others)
+    return [{"kind": "same_text_as_other_report", "table": None, "detail": detail, "data": {"reports": others}}]
 
 
 def _number(value: float) -> float | int:

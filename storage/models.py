@@ -108,7 +108,7 @@ class Copy(SQLModel, table=True):
     kind: str  # html | pdf | docx | xlsx | doc
     official: bool
     snapshot_hash: str
-    text_key: str  # sha256 of the folded comparison text
+    text_key: str = Field(index=True)  # sha256 of the folded comparison text (indexed: same text elsewhere)
     title: Optional[str] = None
     published: Optional[str] = None
     link_text: Optional[str] = None

@@ -96,3 +96,19 @@ def test_recrawl_adds_a_new_copy_to_the_existing_record_id(store):
     record = records(store)[(AGENCY, 2019)]
     assert record["id"] == first_id == report_id_for(AGENCY, 2019)
     assert (record["first_seen_run"], record["last_seen_run"], len(record["urls"])) == (1, 2, 2)
+
+
+def test_the_same_text_under_another_agency_is_flagged_not_merged(store):
+    district = "杭州市公安局西湖区分局"
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"))
+    load(store, document(HANGZHOU, "http://xh.gov.cn/art/1.html", agency=district))  # re-posted verbatim
+    found = records(store)
+    assert set(found) == {(AGENCY, 2019), (district, 2019)}
+    flag = next(f for f in found[(district, 2019)]["flags"] if f["kind"] == "same_text_as_other_report")
+    assert flag["data"]["reports"] == [{"id": report_id_for(AGENCY, 2019), "agency": AGENCY, "year": 2019}]
+
+
+def test_a_report_with_its_own_text_has_no_cross_report_flag(store):
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"))
+    load(store, document(as_next_year(HANGZHOU, donor=GUANGZHOU), "http://hz.gov.cn/art/2020.html", year=2020))
+    assert all(not r["flags"] for r in records(store).values())

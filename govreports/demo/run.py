@@ -30,11 +30,11 @@ def run_demo(db: str, *, echo: Callable[[str], None], crawl: Callable[..., dict]
         echo(f"  {record['agency']} {record['year']}: {record['title']} ({len(record['urls'])} URLs; {figures})")
     runs = len(store.runs(1000))
     echo(f"""
-next:
+next (after `. .venv/bin/activate` if you ran `make demo`):
   govreports runs --db {db}                     # run history ({runs} runs so far)
   govreports reports --db {db}                  # reports with figures and flags
   govreports export --db {db} --out reports.jsonl
   govreports demo --db {db}                     # again: the report count stays the same
-  watch in the Prefect UI: `prefect server start` in another terminal, then
+  watch in the Prefect UI: `PREFECT_SERVER_ANALYTICS_ENABLED=false prefect server start` in another terminal, then
   PREFECT_API_URL=http://127.0.0.1:4200/api govreports demo --db {db}  and open http://127.0.0.1:4200/runs""")
     return summary

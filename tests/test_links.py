@@ -68,3 +68,33 @@ def test_year_before_niandu_wins_over_other_years():
 ])
 def test_year_in_url(url, year):
     assert year_in_url(url) == year
+
+
+# Held out: real listings (not authored by us), hand-labelled. The Ordos page is a 信息公开年报
+# column mixing four reports with meetings, "一图读懂" pieces and menu links; Yuanzhou is a news list.
+REAL_LISTINGS = {
+    "list_ordos_engebei_xxgknb_trs_pagination_utf8.html": {
+        "鄂尔多斯市2019年政府信息公开工作年度报告": 2019,
+        "鄂尔多斯市人民政府办公室2019年政府信息公开工作年度报告": 2019,
+        "鄂尔多斯市2018年政府信息公开年度报告": 2018,
+        "内蒙古自治区2018年政府信息公开工作年度报告": 2018,
+    },
+    "list_yuanzhou_gov_trs_wcm_createPageHTML_utf8.html": {},
+}
+
+
+def _real_links(name: str) -> list[tuple[str, str]]:
+    from pathlib import Path
+
+    from bs4 import BeautifulSoup
+
+    page = (Path(__file__).parent / "fixtures" / "html" / name).read_text(encoding="utf-8")
+    anchors = BeautifulSoup(page, "lxml").find_all("a", href=True)
+    return [((a.get("title") or a.get_text(" ", strip=True)).strip(), a["href"]) for a in anchors]
+
+
+@pytest.mark.parametrize("name", sorted(REAL_LISTINGS))
+def test_real_listing_reports_found_and_nothing_else(name):
+    found = {text: classify_link(text, href).year for text, href in _real_links(name)
+             if classify_link(text, href).is_candidate}
+    assert found == REAL_LISTINGS[name]

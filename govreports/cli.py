@@ -228,16 +228,20 @@ def coverage(
 
 @reports_app.callback()
 def reports(ctx: typer.Context, db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """List reports: agency, year, key figures, number of copies and flags."""
+    """List reports: agency, year, key figures, copies, cells, and flags by kind (broken checks, image-only tables…)."""
     ctx.obj = db
     if ctx.invoked_subcommand:
         return
     from govreports.export import report_records
 
+    from collections import Counter
+
     for r in report_records(_store(db)):
         figures = " ".join(f"{k}={v}" for k, v in r["figures"].items()) or "-"
+        kinds = Counter(f["kind"] for f in r["flags"])
+        flags = ",".join(f"{kind}×{n}" if n > 1 else kind for kind, n in sorted(kinds.items())) or "none"
         typer.echo(f"{r['id']}  {r['year']}  {r['agency']}  copies={len(r['copies'])} stats={len(r['stats'])} "
-                   f"flags={len(r['flags'])}  {figures}")
+                   f"flags={flags}  {figures}")
 
 
 @reports_app.command("show")

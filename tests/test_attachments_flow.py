@@ -177,3 +177,14 @@ def test_reparse_keeps_statistics_read_from_an_xlsx_attachment(crawled, tmp_path
     assert state.is_completed(), state.message
     reparsed = {r["year"]: r for r in report_records(Store(f"sqlite:///{copy_db}"))}
     assert reparsed[2020]["stats"] == records[2020]["stats"]
+
+
+def test_reports_command_shows_flags_by_kind(crawled):
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+
+    summary, _, _, _ = crawled
+    result = CliRunner().invoke(app, ["reports", "--db", summary["db"]])
+    line = next(line for line in result.output.splitlines() if "  2020  " in line)
+    assert "attachment_failed" in line and "stats=" in line

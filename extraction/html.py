@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+import lxml.etree
+import lxml.html
 import trafilatura
 from bs4 import BeautifulSoup, Comment
 
@@ -53,13 +56,35 @@ def main_content_html(html: str) -> str:
     marked = _CONTENT_MARKERS.search(html)
     if marked and marked.group(1).strip():
         return marked.group(1)
-    soup = BeautifulSoup(html, "lxml")
-    for selector in CONTENT_SELECTORS:
-        node = soup.select_one(selector)
-        if node is not None and len(node.get_text(strip=True)) >= MIN_BODY_CHARS:
-            return str(node)
-    body = soup.body or soup
-    return str(body)
+    try:
+        # lxml directly, not BeautifulSoup + CSS selectors: this runs on every page and the
+        # soupsieve walk cost more than trafilatura itself (bench/extraction.py)
+        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+    except (lxml.etree.ParserError, ValueError):
+        return html  # nothing an HTML parser can read: hand the page on whole
+    for query in _content_xpaths():
+        found = query(root)
+        if found and len("".join(found[0].text_content().split())) >= MIN_BODY_CHARS:
+            return lxml.html.tostring(found[0], encoding="unicode")
+    body = root.find("body")
+    return lxml.html.tostring(body if body is not None else root, encoding="unicode")
+
+
+def _selector_xpath(selector: str) -> str:
+    """The first element matching ``.class``, ``#id`` or ``tag``, as XPath."""
+    if selector.startswith("."):
+        return f"(//*[contains(concat(' ', normalize-space(@class), ' '), ' {selector[1:]} ')])[1]"
+    if selector.startswith("#"):
+        return f"(//*[@id='{selector[1:]}'])[1]"
+    return f"(//{selector})[1]"
+
+
+@lru_cache(maxsize=1)
+def _content_xpaths() -> tuple[lxml.etree.XPath, ...]:
+    return tuple(lxml.etree.XPath(_selector_xpath(selector)) for selector in CONTENT_SELECTORS)
+
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def _soup_text(content_html: str) -> str:

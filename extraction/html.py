@@ -56,11 +56,10 @@ def main_content_html(html: str) -> str:
     marked = _CONTENT_MARKERS.search(html)
     if marked and marked.group(1).strip():
         return marked.group(1)
-    try:
-        # lxml directly, not BeautifulSoup + CSS selectors: this runs on every page and the
-        # soupsieve walk cost more than trafilatura itself (bench/extraction.py)
-        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
-    except (lxml.etree.ParserError, ValueError):
+    # lxml directly, not BeautifulSoup + CSS selectors: this runs on every page and the soupsieve
+    # walk cost more than trafilatura itself (bench/extraction.py)
+    root = html_tree(html)
+    if root is None:
         return html  # nothing an HTML parser can read: hand the page on whole
     for query in _content_xpaths():
         found = query(root)
@@ -68,6 +67,14 @@ def main_content_html(html: str) -> str:
             return lxml.html.tostring(found[0], encoding="unicode")
     body = root.find("body")
     return lxml.html.tostring(body if body is not None else root, encoding="unicode")
+
+
+def html_tree(html: str) -> lxml.html.HtmlElement | None:
+    """An lxml document for decoded HTML, or None when there is nothing to parse."""
+    try:
+        return lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+    except (lxml.etree.ParserError, ValueError):  # empty document; a stray encoding declaration
+        return None
 
 
 def _selector_xpath(selector: str) -> str:

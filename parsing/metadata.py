@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
 
+from extraction.html import html_tree
 from normalization import to_simplified
 from parsing.years import year_in_text, year_in_url
 
@@ -73,7 +74,7 @@ def parse_metadata(
 ) -> Metadata:
     """Everything but the body: inputs may be traditional script, outputs are simplified."""
     soup = BeautifulSoup(html, "lxml") if html else None
-    block = label_values(flatten_for_labels(soup) if soup else body_text)
+    block = label_values(flatten_for_labels(html) if html else body_text)
     if not block and soup is not None:
         block = label_values(body_text)
     title, title_from = _title(soup, link_text, block, body_text)
@@ -87,16 +88,22 @@ def parse_metadata(
     )
 
 
-def flatten_for_labels(soup: BeautifulSoup) -> str:
-    """Visible text with ``|`` between cells and newlines between rows, for label matching."""
-    soup = BeautifulSoup(str(soup), "lxml")  # work on a copy
-    for tag in soup(["script", "style", "noscript"]):
-        tag.decompose()
-    for cell in soup.find_all(["td", "th", "dt", "dd", "span", "label", "em", "b", "strong"]):
-        cell.append(" | ")
-    for block in soup.find_all(["tr", "li", "p", "div", "br", "h1", "h2", "h3", "ul", "table"]):
-        block.append("\n")
-    return to_simplified(soup.get_text())
+_CELL_TAGS = frozenset({"td", "th", "dt", "dd", "span", "label", "em", "b", "strong"})
+_ROW_TAGS = frozenset({"tr", "li", "p", "div", "br", "h1", "h2", "h3", "ul", "table"})
+
+
+def flatten_for_labels(html: str) -> str:
+    """Visible text with ``|`` after each cell and a newline after each row, for label matching."""
+    root = html_tree(html)
+    if root is None:
+        return ""
+    for hidden in root.xpath("//script|//style|//noscript"):
+        hidden.drop_tree()
+    for element in root.iter():
+        separator = " | " if element.tag in _CELL_TAGS else "\n" if element.tag in _ROW_TAGS else None
+        if separator:
+            element.tail = separator + (element.tail or "")
+    return to_simplified(root.text_content())
 
 
 def label_values(text: str) -> dict[str, list[str]]:

@@ -81,11 +81,12 @@ def build_documents(source: Source, fetched: FetchedDoc, body: bytes, years: tup
     """A fetched page and its attachments → Documents. An attachment that cannot be read fails alone:
     it is returned in ``attachment_failures`` and flagged on the report, never raised."""
     limits = limits or AttachmentLimits.from_env()
-    page = build_document(source, fetched, body, years, limits=limits)  # not a report: no attachment is read
+    page, content_html = _page_document(source, fetched, body, years, limits)  # not a report: no attachment is read
     read, failures = _read_attachments(fetched.attachments, load_snapshot, limits)
     xlsx = [raw for _, _, raw, kind in read if kind == "xlsx"]
-    if xlsx:  # parse the page again with the workbooks' statistics tables (rare: costs one more extraction)
-        page = build_document(source, fetched, body, years, xlsx=xlsx, limits=limits)
+    if xlsx:  # parse the page's body again with the workbooks' statistics tables (no second extraction)
+        page.content = parse_content(page.text, html=content_html, year=page.year, xlsx=xlsx,
+                                     snapshot_hash=fetched.snapshot_hash)
     if failures:
         flags = [Flag("attachment_failed", None, f"{error.outcome}: {url}: {error}",
                       {"url": url, "outcome": error.outcome}) for url, error in failures]
@@ -136,15 +137,18 @@ def _attachment_content(extracted: AttachmentText, raw: bytes, year: int | None,
 
 
 def build_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
-                   xlsx: Sequence[bytes] = (), limits: AttachmentLimits | None = None) -> Document:
-    """Extract, normalize and parse one fetched page into a loadable Document, or raise why not.
+                   limits: AttachmentLimits | None = None) -> Document:
+    """Extract, normalize and parse one fetched page into a loadable Document, or raise why not."""
+    return _page_document(source, fetched, body, years, limits or AttachmentLimits.from_env())[0]
 
-    ``xlsx``: workbooks attached to the page (already read once, bounded, by ``build_documents``);
-    their statistics tables count where the page has no HTML table of that kind.
-    """
+
+def _page_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
+                   limits: AttachmentLimits) -> tuple[Document, str | None]:
+    """The Document, and the simplified main-content HTML its tables were read from (None for an
+    attachment-only report), so that attached workbooks can be parsed in without extracting again."""
     kind = document_kind(body, fetched.content_type, fetched.final_url)
     if kind != "html":
-        return _attachment_only_document(source, fetched, body, years, kind, limits or AttachmentLimits.from_env())
+        return _attachment_only_document(source, fetched, body, years, kind, limits), None
     html_original = decode_html(body, fetched.content_type).text
     extracted = extract_html(html_original, fetched.final_url)
     text_original = extracted.text
@@ -154,9 +158,9 @@ def build_document(source: Source, fetched: FetchedDoc, body: bytes, years: tupl
         default_agency=source.name, list_date=fetched.list_date,
     )
     _check_report(source, fetched, metadata, years)
-    content = parse_content(text, html=to_simplified(extracted.content_html), year=metadata.year, xlsx=xlsx,
-                            snapshot_hash=fetched.snapshot_hash)
-    return _document(source, fetched, kind, metadata, text, text_original, content)
+    content_html = to_simplified(extracted.content_html)
+    content = parse_content(text, html=content_html, year=metadata.year, snapshot_hash=fetched.snapshot_hash)
+    return _document(source, fetched, kind, metadata, text, text_original, content), content_html
 
 
 def _attachment_only_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,

@@ -293,8 +293,10 @@ class Store:
                 return LoadOutcome.UNCHANGED
             report = s.get(Report, report_id)
             copies = list(s.scalars(select(Copy).where(Copy.report_id == report_id).order_by(Copy.seq)))
-            new_text = _copy_text(copy_id, doc)
-            found = match(new_text, [_stored_text(c, doc.agency, doc.year) for c in copies])
+            block = [_stored_text(c, doc.agency, doc.year) for c in copies]
+            new_text = CopyText(copy_id=copy_id, agency=doc.agency, year=doc.year, text=doc.text, url=doc.url,
+                                kind=doc.kind, official=doc.official, published=doc.published, title=doc.title or "")
+            found = match(new_text, block)
             if report is None:
                 insert_ignore(s, Report, [dict(
                     id=report_id, agency=doc.agency, year=doc.year, title=doc.title, published=doc.published,
@@ -313,8 +315,7 @@ class Store:
             s.add(new_copy)
             s.flush()
             copies.append(new_copy)
-            canonical = choose_canonical([_stored_text(c, doc.agency, doc.year) for c in copies],
-                                         {c.id: _stored_match(c) for c in copies})
+            canonical = choose_canonical([*block, new_text], {c.id: _stored_match(c) for c in copies})
             report = s.get(Report, report_id)
             if report.canonical_copy_id == canonical.copy_id and report.parse_key:
                 report.last_seen_run = run_id
@@ -431,11 +432,6 @@ PARSER_VERSION = "1"  # bump when parsers change what they produce; `govreports 
 
 def parse_key_for(text_key: str) -> str:
     return hashlib.sha256(f"{text_key}\x1f{PARSER_VERSION}".encode()).hexdigest()[:24]
-
-
-def _copy_text(copy_id: str, doc: Document) -> CopyText:
-    return CopyText(copy_id=copy_id, agency=doc.agency, year=doc.year, text=doc.text, url=doc.url, kind=doc.kind,
-                    official=doc.official, published=doc.published, title=doc.title or "")
 
 
 def _stored_text(copy: Copy, agency: str, year: int) -> CopyText:

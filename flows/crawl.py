@@ -120,7 +120,7 @@ def fetch_task(source: Source, found: Discovery, ctx: CrawlContext) -> FetchStag
         try:
             fetched = ctx.fetcher.fetch(
                 PageRequest(candidate.url), source_id=source.id, purpose="detail", allowed_hosts=source.hosts(),
-                delay=source.delay, validators=ctx.store.validators_for(candidate.url),
+                delay=source.delay,  # conditional GET: the fetcher takes validators from the store
             )
         except FetchError as exc:
             stage.failures[exc.outcome] += 1
@@ -157,7 +157,7 @@ def _with_attachments(source: Source, page: FetchedDoc, body: bytes, ctx: CrawlC
             continue
         try:
             got = ctx.fetcher.fetch(PageRequest(link.url), source_id=source.id, purpose="attachment",
-                                    allowed_hosts=hosts, delay=source.delay, validators=ctx.store.validators_for(link.url))
+                                    allowed_hosts=hosts, delay=source.delay)
         except FetchError as exc:
             stage.failures[f"attachment_{exc.outcome}"] += 1
             run_logger("flows.crawl").warning("%s: attachment of %s: %s", source.id, page.url, exc)

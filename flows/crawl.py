@@ -27,7 +27,7 @@ from fetching.settings import FetchSettings
 from flows.artifacts import RunProgress, publish_run_artifacts
 from flows.runtime import prefect_run_id, run_logger
 from govreports.coverage import coverage_ledger, default_years
-from govreports.errors import ExtractionError, FetchError, NotAReportError, SourceFailed
+from govreports.errors import ConfigError, ExtractionError, FetchError, NotAReportError, SourceFailed
 from govreports.pipeline import FetchedAttachment, FetchedDoc, build_documents, content_of_copy, document_kind
 from govreports.sources import Source, host_of, load_sources
 from scrapers.discover import Discovery, discover
@@ -39,8 +39,6 @@ DEFAULT_CONCURRENCY = 8
 
 def parse_years(years: str | None) -> tuple[int, int] | None:
     """"2008-2024" → (2008, 2024); "2019" → (2019, 2019)."""
-    from govreports.errors import ConfigError
-
     if not years:
         return None
     first, _, last = years.partition("-")
@@ -250,8 +248,6 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
 
 
 def select_sources(sources: list[Source], source_ids: list[str] | None) -> list[Source]:
-    from govreports.errors import ConfigError
-
     if not source_ids:
         return sources
     known = {s.id for s in sources}
@@ -267,8 +263,6 @@ def in_shard(source_id: str, shard: int, shards: int) -> bool:
 
 
 def shard_sources(sources: list[Source], shard: int, shards: int) -> list[Source]:
-    from govreports.errors import ConfigError
-
     if shards < 1 or not 0 <= shard < shards:
         raise ConfigError(f"shard {shard} of {shards}: need shards >= 1 and 0 <= shard < shards")
     return [s for s in sources if in_shard(s.id, shard, shards)]

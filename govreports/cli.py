@@ -85,7 +85,7 @@ def _print_summary(summary: dict) -> None:
                f"{counts['copies_added']} added, {counts['copies_unchanged']} unchanged; "
                f"{counts['not_reports']} documents were not reports")
     if errors["by_class"]:
-        typer.echo("  failures by class: " + ", ".join(f"{k}={v}" for k, v in sorted(errors["by_class"].items())))
+        typer.echo("  failures by class: " + _classes(errors["by_class"]))
     for host_list in ("blocked_hosts", "parked_hosts"):
         if errors[host_list]:
             typer.echo(f"  {host_list.replace('_', ' ')}: {', '.join(errors[host_list])}")

@@ -15,6 +15,7 @@ import lxml.html
 import trafilatura
 from bs4 import BeautifulSoup, Comment
 
+from fetching.decode import html_tree
 from govreports.errors import ExtractionError
 from normalization.chrome import strip_chrome
 
@@ -69,14 +70,6 @@ def main_content_html(html: str) -> str:
     return lxml.html.tostring(body if body is not None else root, encoding="unicode")
 
 
-def html_tree(html: str) -> lxml.html.HtmlElement | None:
-    """An lxml document for decoded HTML, or None when there is nothing to parse."""
-    try:
-        return lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
-    except (lxml.etree.ParserError, ValueError):  # empty document; a stray encoding declaration
-        return None
-
-
 def _selector_xpath(selector: str) -> str:
     """The first element matching ``.class``, ``#id`` or ``tag``, as XPath."""
     if selector.startswith("."):
@@ -91,7 +84,6 @@ def _content_xpaths() -> tuple[lxml.etree.XPath, ...]:
     return tuple(lxml.etree.XPath(_selector_xpath(selector)) for selector in CONTENT_SELECTORS)
 
 
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def _soup_text(content_html: str) -> str:

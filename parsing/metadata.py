@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
 
-from extraction.html import html_tree
+from fetching.decode import html_tree
 from normalization import to_simplified
 from parsing.years import year_in_text, year_in_url
 

@@ -67,7 +67,6 @@ class FetchStage:
     docs: list[FetchedDoc] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)
     resumed: int = 0
-    not_modified: int = 0
 
 
 @dataclass
@@ -103,31 +102,43 @@ def discover_task(source: Source, ctx: CrawlContext) -> Discovery:
     return found
 
 
+@dataclass(frozen=True)
+class _Got:
+    """A document in hand: fetched now, or reused from a crashed run being resumed."""
+
+    final_url: str
+    content_hash: str
+    content_type: str | None
+    body: bytes | None  # None when resumed: the snapshot is read when needed
+    resumed: bool
+
+
+def _fetch_or_resume(ctx: CrawlContext, source: Source, url: str, purpose: str) -> _Got:
+    """The document at ``url``: from a crashed run we are resuming (no request), else fetched
+    politely (a conditional GET when the store has validators); raises ``FetchError``."""
+    resumed = ctx.store.resumable_fetch(url, ctx.resume_runs)
+    if resumed is not None:
+        return _Got(resumed.final_url or url, resumed.content_hash, resumed.content_type, None, True)
+    fetched = ctx.fetcher.fetch(PageRequest(url), source_id=source.id, purpose=purpose,
+                                allowed_hosts=source.hosts(), delay=source.delay)
+    return _Got(fetched.final_url, fetched.content_hash, fetched.content_type, fetched.body, False)
+
+
 @task(name="fetch", cache_policy=NO_CACHE, task_run_name="fetch-{source.id}")
 def fetch_task(source: Source, found: Discovery, ctx: CrawlContext) -> FetchStage:
     stage = FetchStage()
     for candidate in found.candidates:
-        resumed = ctx.store.resumable_fetch(candidate.url, ctx.resume_runs)
-        if resumed is not None:
-            stage.resumed += 1
-            page = FetchedDoc(candidate.url, resumed.final_url or candidate.url, resumed.content_hash,
-                              resumed.content_type, candidate.link_text, candidate.listing_url, candidate.list_date)
-            stage.docs.append(_with_attachments(source, page, ctx.store.load_snapshot(resumed.content_hash), ctx,
-                                                stage))
-            continue
         try:
-            fetched = ctx.fetcher.fetch(
-                PageRequest(candidate.url), source_id=source.id, purpose="detail", allowed_hosts=source.hosts(),
-                delay=source.delay,  # conditional GET: the fetcher takes validators from the store
-            )
+            got = _fetch_or_resume(ctx, source, candidate.url, "detail")
         except FetchError as exc:
             stage.failures[exc.outcome] += 1
             run_logger("flows.crawl").warning("%s: %s", source.id, exc)
             continue
-        stage.not_modified += fetched.outcome == "not_modified"
-        page = FetchedDoc(candidate.url, fetched.final_url, fetched.content_hash, fetched.content_type,
-                          candidate.link_text, candidate.listing_url, candidate.list_date)
-        stage.docs.append(_with_attachments(source, page, fetched.body, ctx, stage))
+        stage.resumed += got.resumed
+        page = FetchedDoc(candidate.url, got.final_url, got.content_hash, got.content_type, candidate.link_text,
+                          candidate.listing_url, candidate.list_date)
+        body = got.body if got.body is not None else ctx.store.load_snapshot(got.content_hash)
+        stage.docs.append(_with_attachments(source, page, body, ctx, stage))
     return stage
 
 
@@ -148,14 +159,8 @@ def _with_attachments(source: Source, page: FetchedDoc, body: bytes, ctx: CrawlC
         if host_of(link.url) not in hosts:  # another host needs the source's explicit allowed_hosts
             stage.failures["attachment_off_host"] += 1
             continue
-        resumed = ctx.store.resumable_fetch(link.url, ctx.resume_runs)
-        if resumed is not None:
-            fetched_attachments.append(FetchedAttachment(link.url, resumed.final_url or link.url, resumed.content_hash,
-                                                         resumed.content_type, link.text))
-            continue
         try:
-            got = ctx.fetcher.fetch(PageRequest(link.url), source_id=source.id, purpose="attachment",
-                                    allowed_hosts=hosts, delay=source.delay)
+            got = _fetch_or_resume(ctx, source, link.url, "attachment")
         except FetchError as exc:
             stage.failures[f"attachment_{exc.outcome}"] += 1
             run_logger("flows.crawl").warning("%s: attachment of %s: %s", source.id, page.url, exc)

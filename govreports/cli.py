@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from govreports.errors import ConfigError, GovreportsError
+from core.errors import ConfigError, GovreportsError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="govreports: government information disclosure annual reports, every number traceable.")
@@ -36,9 +36,10 @@ def _store(db: str | None, create: bool = True):
 @app.command()
 def validate(sources: Path = typer.Option(..., "--sources", help="Sources TOML file or directory.")) -> None:
     """Check a sources file without fetching anything."""
-    from govreports.sources import load_sources
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
 
-    loaded = load_sources(sources)
+    loaded = load_sources(sources, platform_names())
     typer.echo(f"{sources}: {len(loaded)} sources OK")
 
 
@@ -52,10 +53,11 @@ def crawl(
 ) -> None:
     """Crawl the sources into the database (a Prefect flow run)."""
     from flows.crawl import parse_years, select_sources
-    from govreports.sources import load_sources
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
     from storage.db import resolve_db_url
 
-    select_sources(load_sources(sources), source)  # validate everything before any fetch or write
+    select_sources(load_sources(sources, platform_names()), source)  # validate everything before any fetch or write
     parse_years(years)
     resolve_db_url(db)
     summary = _run_crawl(str(sources), db, years, source, concurrency)
@@ -157,12 +159,6 @@ def _short_parameters(parameters: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in parameters.items() if v not in (None, [], ""))
 
 
-STAGES = (("sources", "sources"), ("listing pages", "listing_pages"), ("candidate links", "candidates"),
-          ("documents fetched", "documents_fetched"), ("resumed from a crashed run", "resumed"),
-          ("not reports", "not_reports"), ("reports new", "reports_new"), ("reports changed", "reports_changed"),
-          ("copies added", "copies_added"), ("copies unchanged", "copies_unchanged"), ("requests", "requests"))
-
-
 @runs_app.command("show")
 def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id.")) -> None:
     """One run in full: parameters, counts per stage and source, failures by class."""
@@ -175,6 +171,8 @@ def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id
                f"duration {_duration(run)}; host {run.hostname} pid {run.pid}; Prefect flow run "
                f"{run.prefect_flow_run_id or '-'}")
     typer.echo("parameters: " + json.dumps(run.parameters, ensure_ascii=False))
+    from flows.stages import STAGES
+
     typer.echo("counts per stage:")
     for label, key in STAGES:
         if key in counts:
@@ -210,10 +208,11 @@ def coverage(
 ) -> None:
     """The coverage ledger: found (first seen), late or missing, per agency and year."""
     from flows.crawl import parse_years
-    from govreports.coverage import coverage_ledger, status_counts, write_csv
-    from govreports.sources import load_sources
+    from analysis.coverage import coverage_ledger, status_counts, write_csv
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
 
-    loaded = load_sources(sources)
+    loaded = load_sources(sources, platform_names())
     span = parse_years(years)
     rows = coverage_ledger(_store(db), loaded, span)
     for row in rows:

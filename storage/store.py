@@ -22,7 +22,7 @@ from sqlalchemy import JSON, func, select, text, update
 from sqlalchemy.orm import Session
 
 from dedup.fold import exact_key
-from dedup.match import CopyText, Match, MatchKind, choose_canonical, match
+from dedup.match import CopyText, Match, MatchKind, choose_canonical, document_match, match
 from fetching.client import FetchRecord, Validators
 from govreports.sources import Source
 from parsing.types import ContentParse
@@ -73,6 +73,7 @@ class Document:
     link_text: str | None = None
     listing_url: str | None = None
     evidence: dict = field(default_factory=dict)
+    document_of: str | None = None  # URL of the stub page whose report this attached document is
 
 
 @dataclass(frozen=True)
@@ -198,10 +199,10 @@ class Store:
         with self.session() as s:
             return s.scalar(select(Snapshot.content_type).where(Snapshot.content_hash == content_hash))
 
-    def attachment_snapshots(self, report_id: str, kind: str) -> list[str]:
-        """Snapshot hashes of a report's attachment copies of one kind, in the order found."""
+    def attachment_snapshots(self, report_id: str, *kinds: str) -> list[str]:
+        """Snapshot hashes of a report's attachment copies of these kinds, in the order found."""
         with self.session() as s:
-            return list(s.scalars(select(Copy.snapshot_hash).where(Copy.report_id == report_id, Copy.kind == kind)
+            return list(s.scalars(select(Copy.snapshot_hash).where(Copy.report_id == report_id, Copy.kind.in_(kinds))
                                   .order_by(Copy.seq)))
 
     def record_fetch(self, record: FetchRecord) -> None:
@@ -294,9 +295,14 @@ class Store:
             report = s.get(Report, report_id)
             copies = list(s.scalars(select(Copy).where(Copy.report_id == report_id).order_by(Copy.seq)))
             block = [_stored_text(c, doc.agency, doc.year) for c in copies]
+            tables_found = len({cell.table for cell in doc.content.cells})
             new_text = CopyText(copy_id=copy_id, agency=doc.agency, year=doc.year, text=doc.text, url=doc.url,
-                                kind=doc.kind, official=doc.official, published=doc.published, title=doc.title or "")
+                                kind=doc.kind, official=doc.official, published=doc.published, title=doc.title or "",
+                                tables=tables_found)
             found = match(new_text, block)
+            page = next((c for c in block if c.url == doc.document_of), None) if doc.document_of else None
+            if page is not None and found.kind is not MatchKind.EXACT:
+                found = document_match(new_text, page)  # the stub page's report, whatever their similarity
             if report is None:
                 insert_ignore(s, Report, [dict(
                     id=report_id, agency=doc.agency, year=doc.year, title=doc.title, published=doc.published,
@@ -308,6 +314,7 @@ class Store:
                 kind=doc.kind, official=doc.official, snapshot_hash=doc.snapshot_hash, text_key=text_key,
                 title=doc.title, published=doc.published, link_text=doc.link_text, listing_url=doc.listing_url,
                 text=doc.text, text_original=doc.text_original, seq=len(copies) + 1, match=found.kind.value,
+                tables_found=tables_found,
                 matched_copy_id=found.copy_id, similarity=found.similarity,
                 changed_numbers=[c.__dict__ for c in found.changed_numbers], first_seen_run=run_id,
                 last_seen_run=run_id,
@@ -374,6 +381,7 @@ class Store:
 
     def _write_content(self, s: Session, report: Report, chosen: Copy, content: ContentParse) -> None:
         report.format = content.format
+        carried = _file_flags(s, report.id, content)
         for model in (FigureRow, StatRow, SectionRow, FlagRow):
             s.execute(model.__table__.delete().where(model.report_id == report.id))
         provenance = dict(report_id=report.id, copy_id=chosen.id, snapshot_hash=chosen.snapshot_hash)
@@ -387,8 +395,23 @@ class Store:
         _write_report_rows(s, SectionRow, [dict(report_id=report.id, position=i, key=sec.key, heading=sec.heading,
                                                 text=sec.text) for i, sec in enumerate(content.sections)],
                            ["report_id", "position"])
-        _write_report_rows(s, FlagRow, [dict(report_id=report.id, position=i, kind=f.kind, table=f.table, detail=f.detail,
-                                             data=f.data) for i, f in enumerate(content.flags)], ["report_id", "position"])
+        flags = [dict(kind=f.kind, table=f.table, detail=f.detail, data=f.data) for f in content.flags] + carried
+        _write_report_rows(s, FlagRow, [dict(report_id=report.id, position=i, **flag) for i, flag in enumerate(flags)],
+                           ["report_id", "position"])
+
+
+# Flags about the report's files rather than its text: found when a page's attachments are fetched
+# and read, so a re-parse from one copy's snapshot cannot find them again. They are kept when the
+# parsed rows are rewritten (reparse, a better canonical copy), unless the new content has them.
+FILE_FLAGS = ("attachment_failed", "image_only_document")
+
+
+def _file_flags(s: Session, report_id: str, content: ContentParse) -> list[dict]:
+    present = {(f.kind, f.data.get("url")) for f in content.flags}
+    kept = s.scalars(select(FlagRow).where(FlagRow.report_id == report_id, FlagRow.kind.in_(FILE_FLAGS))
+                     .order_by(FlagRow.position))
+    return [dict(kind=f.kind, table=f.table, detail=f.detail, data=f.data) for f in kept
+            if (f.kind, (f.data or {}).get("url")) not in present]
 
 
 def _write_report_rows(s: Session, model, rows: list[dict], keys: list[str]) -> None:
@@ -427,7 +450,7 @@ def _copy_rows(s: Session, table, rows: list[dict]) -> None:
             copy.write_row([Json(row[c]) if c in as_json else row[c] for c in columns])
 
 
-PARSER_VERSION = "1"  # bump when parsers change what they produce; `govreports reparse` then rewrites
+PARSER_VERSION = "2"  # 2: PDFs read with pdfplumber (tables by cell geometry), XLS/DOC/WPS read. Bump when parsers change what they produce; `govreports reparse` then rewrites
 
 
 def parse_key_for(text_key: str) -> str:
@@ -436,7 +459,8 @@ def parse_key_for(text_key: str) -> str:
 
 def _stored_text(copy: Copy, agency: str, year: int) -> CopyText:
     return CopyText(copy_id=copy.id, agency=agency, year=year, text=copy.text, url=copy.url, kind=copy.kind,
-                    official=copy.official, published=copy.published, title=copy.title or "")
+                    official=copy.official, published=copy.published, title=copy.title or "",
+                    tables=copy.tables_found or 0)
 
 
 def _stored_match(copy: Copy) -> Match:

@@ -32,7 +32,7 @@ from govreports.pipeline import FetchedAttachment, FetchedDoc, build_documents, 
 from govreports.sources import Source, host_of, load_sources
 from scrapers.discover import Discovery, discover
 from storage.db import resolve_db_url
-from storage.store import Store
+from storage.store import LoadOutcome, Store
 
 DEFAULT_CONCURRENCY = 8
 
@@ -198,9 +198,13 @@ def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: Crawl
         for url, error in built.attachment_failures:
             result.failures[f"attachment_{error.outcome}"] += 1
             logger.warning("%s: attachment %s: %s", source.id, url, error)
+        page_outcome = None
         for document in built.documents:  # the report first: its attachments load as its copies
             outcome = ctx.store.load(document, ctx.run_id,
                                      lambda copy, year=document.year: content_of_copy(ctx.store, copy, year))
+            if page_outcome is LoadOutcome.NEW and outcome is LoadOutcome.CHANGED:
+                outcome = LoadOutcome.COPY_ADDED  # the document behind a new stub page: one new report, not a change
+            page_outcome = page_outcome or outcome
             result.outcomes[outcome.value] += 1
     reports_here = sum(result.outcomes.values())
     if reports_here == 0 and ctx.years is None:

@@ -44,10 +44,12 @@ def with_flags(document: Document, flags: Sequence[Flag]) -> None:
         document.content = replace(document.content, flags=document.content.flags + new)
 
 
-def adopt_report_document(page: Document, attachments: Sequence[tuple[Document, str]]) -> Document | None:
-    """If ``page`` is a stub and one of its attachments (``(document, link text)``) is its report,
-    make that document the report's (metadata from the page where it has none) and return it."""
-    page_shape = shape(page.text, page.content, page.title)
+def adopt_report_document(page: Document, own_content: ContentParse,
+                          attachments: Sequence[tuple[Document, str]]) -> Document | None:
+    """If ``page`` is a stub (judged on ``own_content``, its body without its workbooks' tables) and
+    one of its attachments (``(document, link text)``) is its report, make that document the
+    report's (metadata from the page where it has none) and return it."""
+    page_shape = shape(page.text, own_content, page.title)
     if not is_stub(page_shape):
         return None
     chosen: tuple[tuple[int, int, int], Document, str] | None = None

@@ -2,7 +2,8 @@
 
 Contract fields: agency, year, title, url, urls, published, text, text_original, source_ids,
 figures, stats, first_seen_run, last_seen_run. Added by us, never removed: id, canonical_reason,
-format, copies (every copy with how it matched), flags, figures_evidence.
+format, copies (every copy with how it matched, the copy it matched — for a report document, its stub page —
+and the statistics tables read from it), flags, figures_evidence; per stats cell its copy and origin.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Iterator
 
 from sqlalchemy import select
 
+from dedup.fold import exact_key
 from storage.models import Copy, FigureRow, FlagRow, Report, StatRow
 from storage.store import Store
 
@@ -48,13 +50,15 @@ def report_records(store: Store) -> Iterator[dict]:
                                              "snapshot": f.snapshot_hash} for f in figures},
                 "stats": [{"table": c.table, "row": c.row, "column": c.column, "value": _number(c.value),
                            "row_label": c.row_label, "column_label": c.column_label, "table_index": c.table_index,
-                           "empty": c.empty, "snapshot": c.snapshot_hash} for c in stats],
+                           "empty": c.empty, "snapshot": c.snapshot_hash, "copy_id": c.copy_id, "origin": c.origin}
+                          for c in stats],
                 "flags": [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags]
                 + elsewhere,
                 "format": report.format,
                 "canonical_reason": report.canonical_reason,
                 "copies": [{"id": c.id, "url": c.url, "kind": c.kind, "source_id": c.source_id, "official": c.official,
-                            "match": c.match, "similarity": c.similarity, "canonical": c.id == report.canonical_copy_id,
+                            "match": c.match, "matched_copy_id": c.matched_copy_id, "similarity": c.similarity,
+                            "tables_found": c.tables_found, "canonical": c.id == report.canonical_copy_id,
                             "snapshot": c.snapshot_hash, "changed_numbers": c.changed_numbers,
                             "first_seen_run": c.first_seen_run, "last_seen_run": c.last_seen_run} for c in copies],
                 "first_seen_run": report.first_seen_run,
@@ -66,6 +70,7 @@ def _same_text_elsewhere(s, report_id: str, text_keys: list[str]) -> list[dict]:
     """A flag when a copy's exact text was also found under another (agency, year): never merged
     (agency and year gate every merge), but a reader should know — a district that re-posted the
     city's report verbatim, or a page attributed to the wrong year."""
+    text_keys = [key for key in text_keys if key != _NO_TEXT_KEY]  # scans share the empty text: not the same report
     rows = s.execute(select(Report.id, Report.agency, Report.year).join(Copy, Copy.report_id == Report.id)
                      .where(Copy.text_key.in_(text_keys), Report.id != report_id).distinct()
                      .order_by(Report.agency, Report.year)).all()
@@ -74,6 +79,9 @@ def _same_text_elsewhere(s, report_id: str, text_keys: list[str]) -> list[dict]:
     others = [{"id": r.id, "agency": r.agency, "year": r.year} for r in rows]
     detail = "same text as " + ", ".join(f"{o['agency']} {o['year']}" for o in others)
     return [{"kind": "same_text_as_other_report", "table": None, "detail": detail, "data": {"reports": others}}]
+
+
+_NO_TEXT_KEY = exact_key("")
 
 
 def _number(value: float) -> float | int:

@@ -9,14 +9,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from extraction import extract_html
+from extraction import Extracted, extract_html
+from extraction.html import main_content_html, visible_text
 from extraction.attachments import (
     AttachmentError, AttachmentLimits, AttachmentText, UnsupportedAttachment, extract_attachment,
 )
 from fetching.classify import sniff_binary
 from fetching.decode import decode_html
 from govreports.documents import WORKBOOK_KINDS, adopt_report_document, image_only_flag, no_text_content, with_flags
-from govreports.errors import NotAReportError
+from govreports.errors import ExtractionError, NotAReportError
 from govreports.sources import Source
 from normalization import to_simplified
 from parsing.content import parse_content
@@ -97,6 +98,7 @@ def build_documents(source: Source, fetched: FetchedDoc, body: bytes, years: tup
     page, content_html = _page_document(source, fetched, body, years, limits)  # not a report: no attachment is read
     read, failures = _read_attachments(fetched.attachments, load_snapshot, limits)
     workbooks = [raw for _, _, raw, kind in read if kind in WORKBOOK_KINDS]
+    own_content = page.content  # whether the page is a stub is judged on its own body, not its attachments
     if workbooks:  # parse the page's body again with the workbooks' statistics tables (no second extraction)
         page.content = parse_content(page.text, html=content_html, year=page.year, xlsx=workbooks,
                                      snapshot_hash=fetched.snapshot_hash)
@@ -107,7 +109,8 @@ def build_documents(source: Source, fetched: FetchedDoc, body: bytes, years: tup
                   {"url": url, "outcome": error.outcome}) for url, error in failures]
     flags += [image_only_flag(attachment.url, extracted.units, attachment.snapshot_hash)
               for attachment, extracted, _, _ in read if extracted.image_only]
-    document = adopt_report_document(page, [(copy, attachment.link_text) for copy, (attachment, *_) in zip(copies, read)])
+    document = adopt_report_document(page, own_content,
+                                     [(copy, attachment.link_text) for copy, (attachment, *_) in zip(copies, read)])
     for target in (page, document):
         if target is not None:
             with_flags(target, flags)
@@ -182,7 +185,7 @@ def _page_document(source: Source, fetched: FetchedDoc, body: bytes, years: tupl
     if kind != "html":
         return _attachment_only_document(source, fetched, body, years, kind, limits), None
     html_original = decode_html(body, fetched.content_type).text
-    extracted = extract_html(html_original, fetched.final_url)
+    extracted = _page_body(html_original, fetched.final_url, bool(fetched.attachments))
     text_original = extracted.text
     text = to_simplified(text_original)
     metadata = parse_metadata(
@@ -193,6 +196,18 @@ def _page_document(source: Source, fetched: FetchedDoc, body: bytes, years: tupl
     content_html = to_simplified(extracted.content_html)
     content = parse_content(text, html=content_html, year=metadata.year, snapshot_hash=fetched.snapshot_hash)
     return _document(source, fetched, kind, metadata, text, text_original, content), content_html
+
+
+def _page_body(html: str, url: str, has_attachments: bool) -> Extracted:
+    """The page's body text. A page with next to no body of its own but attachments (the title, the
+    metadata block and a 附件 link) is still the report's page: its document may be the report."""
+    try:
+        return extract_html(html, url)
+    except ExtractionError:
+        if not has_attachments:
+            raise
+        content_html = main_content_html(html)
+        return Extracted(visible_text(content_html), content_html, "stub")
 
 
 def _attachment_only_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
@@ -246,6 +261,6 @@ def content_of_copy(store: Store, copy: Copy, year: int) -> ContentParse:
         extracted = extract_attachment(body, copy.kind, AttachmentLimits.from_env())
         return _attachment_content(extracted, body, year, copy.snapshot_hash, workbooks, copy.url)
     html = decode_html(body, store.snapshot_content_type(copy.snapshot_hash)).text
-    extracted = extract_html(html, copy.final_url)
+    extracted = _page_body(html, copy.final_url, has_attachments=True)  # it was loaded: a report page or a stub
     return parse_content(to_simplified(extracted.text), html=to_simplified(extracted.content_html), year=year,
                          xlsx=workbooks, snapshot_hash=copy.snapshot_hash)

@@ -65,6 +65,7 @@ class ReportData:
     broken_total: bool = False  # the publisher printed a wrong 总计 for 自然人 (a broken identity)
     blank_zeros: bool = False  # zeros printed as blank cells (read as 0, flagged)
     overview_paragraphs: int = 10  # enough prose for a ~5 page document
+    tables_in_document: bool = True  # False: the tables are published apart (an XLS/XLSX beside the PDF)
     requests: dict[str, list[int]] = field(init=False)
     review: list[int] = field(init=False)
     proactive: dict[tuple[str, str], float] = field(init=False)
@@ -118,8 +119,10 @@ class ReportData:
         blocks.append(("para", f"{y}年，共收到政府信息公开申请{received}件，已全部按期办结。"))
         blocks += [("heading", "二、主动公开政府信息情况"), ("table", "proactive"),
                    ("heading", "三、收到和处理政府信息公开申请情况"), ("table", "requests"),
-                   ("heading", "四、政府信息公开行政复议、行政诉讼情况"), ("table", "review"),
-                   ("heading", "五、存在的主要问题及改进情况"),
+                   ("heading", "四、政府信息公开行政复议、行政诉讼情况"), ("table", "review")]
+        if not self.tables_in_document:
+            blocks = [block if block[0] != "table" else ("para", "详见附件统计表。") for block in blocks]
+        blocks += [("heading", "五、存在的主要问题及改进情况"),
                    ("para", f"{y}年，我单位政府信息公开工作虽然取得了一定成效，但仍存在一些不足：一是主动公开的深度和广度有待拓展；"
                             "二是政策解读形式较为单一。下一步，我们将进一步加强组织领导，拓展公开领域，丰富解读形式。"),
                    ("heading", "六、其他需要报告的事项"),

@@ -97,8 +97,9 @@ class _Line:
 
 
 def _join_chars(chars: list[dict], column_gap: float = 1.5) -> str:
-    """Characters of one line (sorted by x) as text: a space only between Latin letters/digits that
-    are apart or separated by a space glyph, or across a column-wide gap."""
+    """Characters of one line (sorted by x) as text: a space between Latin letters/digits that stand
+    apart, where the PDF draws a space next to a Latin word, and across a column-wide gap; never
+    between two Chinese characters (justification spreads them)."""
     out: list[str] = []
     previous: dict | None = None
     pending_space = False
@@ -110,9 +111,10 @@ def _join_chars(chars: list[dict], column_gap: float = 1.5) -> str:
         if previous is not None:
             gap = char["x0"] - previous["x1"]
             size = max(previous["size"], char["size"], 1.0)
-            wide = _is_wide(previous["text"][-1]) or _is_wide(text[0])
-            if gap > column_gap * size or (not wide and (pending_space or gap > 0.2 * size)):
-                out.append(" ")
+            left_wide, right_wide = _is_wide(previous["text"][-1]), _is_wide(text[0])
+            if gap > column_gap * size or (not (left_wide or right_wide) and gap > 0.2 * size) \
+                    or (pending_space and not (left_wide and right_wide)):
+                out.append(" ")  # a space between Chinese characters is justification, never a word break
         out.append(text)
         previous, pending_space = char, False
     return _reader_text("".join(out))

@@ -128,8 +128,8 @@ def parse_content(text: str, *, html: str | None = None, year: int | None = None
     """
     sections = split_sections(text)
     text_rank = [parse_text_tables(text)]
-    if grid_html:
-        text_rank.append(_from_markup(grid_html, f"{origin}-grid"))
+    if grid_html:  # first: on a tie the positions win (they keep blank cells in their columns)
+        text_rank.insert(0, _from_markup(grid_html, f"{origin}-grid"))
     text_tables = text_rank[0] if len(text_rank) == 1 else _most_cells(text_rank)
     sources = [_from_markup(html, origin), _xlsx_tables(xlsx, snapshot_hash), text_tables]
     tables = _choose_tables(sources)

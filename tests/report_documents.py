@@ -258,13 +258,14 @@ def _column_widths(name: str, width: float) -> list[float]:
 
 
 def _platypus_table(data: ReportData, name: str, width: float, font: str, ruled: bool):
+    return _ruled_table(data.table_rows(name), _column_widths(name, width), font, ruled, 8 if name == "review" else 9)
+
+
+def _ruled_table(rows: list[list[tuple[str, int, int]]], widths: list[float], font: str, ruled: bool, size: int):
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, Table
 
-    cell_style = ParagraphStyle("cell", fontName=font, fontSize=8 if name == "review" else 9, leading=11,
-                                wordWrap="CJK", alignment=1)
-    rows = data.table_rows(name)
-    widths = _column_widths(name, width)
+    cell_style = ParagraphStyle("cell", fontName=font, fontSize=size, leading=size + 2, wordWrap="CJK", alignment=1)
     placed: dict[tuple[int, int], str] = {}
     spans = []
     for r, row in enumerate(rows):
@@ -346,6 +347,27 @@ def _count_pages(story: list) -> int:
                                 topMargin=2.5 * cm, bottomMargin=2.5 * cm)
     counted.build(story)
     return counted.page
+
+
+def make_table_pdf(rows: list[list[tuple[str, int, int]]], widths: list[float], *, lead_lines: int = 0,
+                   ruled: bool = True) -> bytes:
+    """One table (rows of (text, colspan, rowspan); widths as fractions of the text width) after a
+    heading and ``lead_lines`` lines of prose, which push it across a page break when they are many."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    font = _font()
+    body = ParagraphStyle("body", fontName=font, fontSize=14, leading=24, firstLineIndent=28, wordWrap="CJK")
+    width = A4[0] - 5 * cm
+    story = [Paragraph(PROSE[i % len(PROSE)], body) for i in range(lead_lines // 3)]
+    story += [Paragraph("三、收到和处理政府信息公开申请情况", body),
+              _ruled_table(rows, [width * w for w in widths], font, ruled, 9)]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2.5 * cm, rightMargin=2.5 * cm, topMargin=2.5 * cm,
+                      bottomMargin=2.5 * cm).build(story)
+    return buffer.getvalue()
 
 
 def make_scanned_pdf(lines: list[str], pages: int = 2) -> bytes:

@@ -495,8 +495,10 @@ class _Layout:
 
 # -- the document ---------------------------------------------------------------------------------
 
-def read_pdf(body: bytes) -> PdfContent:
-    """Text, markup and table count of a PDF (the caller has checked its page count and streams)."""
+def read_pdf(body: bytes, tables: bool = True) -> PdfContent:
+    """Text, markup and table count of a PDF (the caller has checked its page count and streams).
+    ``tables=False`` skips finding tables (their cells come out as lines of text): what the text
+    alone costs, for ``bench/documents.py``."""
     import pdfplumber
 
     pages_lines: list[tuple[float, list[_Line]]] = []
@@ -507,20 +509,21 @@ def read_pdf(body: bytes) -> PdfContent:
             chars, unreadable = _page_chars(page)
             if unreadable:
                 empty_pages.append(number)
-            tables = _ruled_tables(page, chars, number)
-            loose = [c for c in chars if not any(_inside(c, (t.x0, t.top, t.x1, t.bottom)) for t in tables)]
+            ruled = _ruled_tables(page, chars, number) if tables else []
+            loose = [c for c in chars if not any(_inside(c, (t.x0, t.top, t.x1, t.bottom)) for t in ruled)]
             pages_lines.append((float(page.height), _lines(loose)))
-            page_tables.append(tables)
+            page_tables.append(ruled)
         count = len(pdf.pages)
     dropped = _furniture(pages_lines)
     body_lines = [[line for line in lines if id(line) not in dropped] for _, lines in pages_lines]
-    _add_text_grids(body_lines, page_tables)
+    if tables:
+        _add_text_grids(body_lines, page_tables)
     layout = _Layout.of(body_lines)
     blocks = _blocks(body_lines, page_tables, layout)
-    text_parts, markup, grids, tables = [], [], [], 0
+    text_parts, markup, grids, found = [], [], [], 0
     for block in blocks:
         if isinstance(block, _Table):
-            tables += 1
+            found += 1
             rows, _ = block.structure()
             text_parts.extend("\t".join(cell.text for cell, _, _ in row if cell.text) for row in rows)
             (markup if block.ruled else grids).append(_table_html(rows))
@@ -528,7 +531,7 @@ def read_pdf(body: bytes) -> PdfContent:
             text_parts.append(block)
             markup.append(f"<p>{html_lib.escape(block)}</p>")
     text = "\n".join(part for part in text_parts if part.strip())
-    return PdfContent(text, "\n".join(markup), "\n".join(grids), count, tuple(empty_pages), tables)
+    return PdfContent(text, "\n".join(markup), "\n".join(grids), count, tuple(empty_pages), found)
 
 
 def _add_text_grids(pages: list[list[_Line]], tables: list[list[_Table]]) -> None:

@@ -113,7 +113,7 @@ class ReportData:
         received = self.requests["received"][6]
         blocks: list[tuple[str, object]] = [("title", self.title), ("para", intro), ("heading", "一、总体情况")]
         for i in range(self.overview_paragraphs):
-            if i % 3 == 0:
+            if i % 3 == 0 and i // 3 < 10:
                 blocks.append(("heading", f"（{'一二三四五六七八九十'[i // 3]}）{['主动公开', '依申请公开', '政府信息管理', '平台建设'][i // 3 % 4]}"))
             blocks.append(("para", f"{y}年，{self.agency}" + PROSE[i % len(PROSE)] if i % 2 == 0 else PROSE[i % len(PROSE)]))
         blocks.append(("para", f"{y}年，共收到政府信息公开申请{received}件，已全部按期办结。"))

@@ -109,3 +109,15 @@ def test_extraction_benchmark_parses_the_fixtures(tmp_path):
     results = json.loads(out.read_text())
     assert results["pipeline"]["outcomes"]["report"] > 0 and results["pipeline"]["outcomes"]["stats_cells"] > 0
     assert results["trafilatura"]["cpu_s"] > 0
+
+
+@pytest.mark.slow
+def test_documents_benchmark_prints_the_cost_per_pdf_page_of_text_and_tables(tmp_path):
+    out = tmp_path / "documents.json"
+    printed = _run("bench.documents", "--repeat", "1", "--long-pages", "2", "--out", str(out)).stdout
+    assert "CPU ms per page" in printed and "plumber text" in printed
+    rows = json.loads(out.read_text())["rows"]
+    assert {"reportlab ruled", "reportlab unruled"} <= {r["document"] for r in rows}
+    for row in rows:
+        assert row["pages"] >= 1 and row["ms_per_page"]["plumber_text_tables"] > 0 and row["ms_per_page"]["pypdf_text"] > 0
+        assert row["cells_right"]["pdfplumber"] == row["cells_right"]["printed"]

@@ -22,20 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from parsing.codebook import load_codebook
+from test_parsing_property import ITEM_LABELS as _ITEMS
 
 FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 ORG_LABELS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
 GROUP_LABELS = {"withheld": "（三）不予公开", "unavailable": "（四）无法提供", "not_processed": "（五）不予处理",
                 "other": "（六）其他处理"}
-ITEM_LABELS = {
-    "withheld": ["1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
-                 "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项"],
-    "unavailable": ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确"],
-    "not_processed": ["1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
-                      "5.要求行政机关确认或重新出具已获取信息"],
-    "other": ["1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-              "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他"],
-}
+# the official item labels, numbered as printed
+ITEM_LABELS = {group: [f"{i + 1}.{label}" for i, label in enumerate(labels)] for group, labels in _ITEMS.items()}
 CORNER = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 REVIEW_RESULTS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
 

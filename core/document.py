@@ -20,7 +20,8 @@ class StatCell:
     row_label: str  # the row label as printed (after whitespace folding)
     column_label: str  # the column label as printed
     table_index: int  # 0-based position of the table in its document (HTML <table>, XLSX sheet, text block)
-    origin: str  # "html" | "xlsx" | "text"
+    origin: str  # "html" | "xlsx" | "text", or the document kind whose markup it came from ("pdf", "docx",
+    # "doc", "wps"; "pdf-grid" for a PDF table read from word positions without ruling)
     empty: bool = False  # the cell was blank (or &nbsp;) and was read as 0
 
 
@@ -84,3 +85,4 @@ class Document:
     link_text: str | None = None
     listing_url: str | None = None
     evidence: dict = field(default_factory=dict)
+    document_of: str | None = None  # URL of the stub page whose report this attached document is

@@ -37,11 +37,11 @@ from dedup.near import jaccard, shingle_hashes
 # wrongly merged.
 NEAR_THRESHOLD = 0.85
 
-# An attachment is "much longer" than the HTML page (so the page is incomplete, e.g. its tables
-# are only in the attachment) above this ratio of folded lengths. Measured on the seeds: a PDF
-# extraction's running headers and "- N -" footers add 1.4-2.8%; the appendix tables (附表1-4) of the
-# Guangzhou 2013 report, the part an HTML page most often lacks, are 8.5% of its folded text. 1.05
-# sits between the two.
+# One copy's text is "more complete" than another's above this ratio of folded lengths; within it
+# they count as equally complete. Measured on the seeds: a PDF extraction's running headers and
+# "- N -" footers added 1.4-2.8% (before the PDF reader dropped page furniture); the appendix tables
+# (附表1-4) of the Guangzhou 2013 report, the part an HTML page most often lacks, are 8.5% of its
+# folded text. 1.05 sits between the two.
 COMPLETE_LENGTH_RATIO = 1.05
 
 # Titles that announce a corrected re-post.
@@ -85,10 +85,11 @@ class CopyText:
     year: int
     text: str  # simplified body text
     url: str
-    kind: str  # "html" | "pdf" | "docx" | "xlsx" | "doc"
+    kind: str  # "html" | "pdf" | "docx" | "xlsx" | "doc" | "xls" | "wps"
     official: bool  # found on the agency's own site (False for mirrors/portals)
     published: str | None  # YYYY-MM-DD
     title: str
+    tables: int = 0  # statistics tables read from this copy (with its report's workbooks)
 
 
 class MatchKind(StrEnum):
@@ -96,6 +97,8 @@ class MatchKind(StrEnum):
     EXACT = "exact"  # same folded text as ``copy_id``
     NEAR = "near"  # same report as ``copy_id``, near-identical text, same numbers
     VERSION = "version"  # same report as ``copy_id`` with numbers changed: a 更正版 / corrected re-post
+    DOCUMENT = "document"  # the report document (PDF, Word) a stub page ``copy_id`` announces, whatever the similarity
+    NO_TEXT = "no_text"  # a scan without a text layer: nothing to compare; canonical only while no copy has text
     DISTINCT = "distinct"  # same agency and year, different text: kept apart, flagged for review
 
 
@@ -173,8 +176,14 @@ def changed_numbers(old_text: str, new_text: str) -> tuple[NumberChange, ...]:
 
 
 def match(new: CopyText, existing: Sequence[CopyText]) -> Match:
-    """How ``new`` relates to ``existing``, the copies already stored in its (agency, year) block."""
+    """How ``new`` relates to ``existing``, the copies already stored in its (agency, year) block.
+
+    A copy without text (a scan) is compared with nothing, and nothing with it: a scan stored first
+    must not make every later copy with text DISTINCT."""
     _check_one_block(new, existing)
+    if not fold_text(new.text):
+        return Match(MatchKind.NO_TEXT, copy_id=None, similarity=0.0)
+    existing = [copy for copy in existing if fold_text(copy.text)]
     if not existing:
         return Match(MatchKind.FIRST, copy_id=None, similarity=0.0)
     new_print = fingerprint(new.text)
@@ -191,6 +200,13 @@ def match(new: CopyText, existing: Sequence[CopyText]) -> Match:
     return Match(kind, copy_id=closest.copy_id, similarity=similarity, changed_numbers=changes)
 
 
+def document_match(new: CopyText, page: CopyText) -> Match:
+    """``new`` is the report document its stub page ``page`` announces (``flows.documents``
+    decided so from content): matched to the page whatever their similarity, which is recorded."""
+    similarity = jaccard(fingerprint(new.text).shingles, fingerprint(page.text).shingles)
+    return Match(MatchKind.DOCUMENT, copy_id=page.copy_id, similarity=similarity)
+
+
 def _version_depths(copies: Sequence[CopyText], matches: Mapping[str, Match]) -> dict[str, int]:
     """How many corrections lie between each copy and the report's first copy (DISTINCT: None).
 
@@ -200,7 +216,7 @@ def _version_depths(copies: Sequence[CopyText], matches: Mapping[str, Match]) ->
     depths: dict[str, int] = {}
     for copy in copies:
         found = matches[copy.copy_id]
-        if found.kind is MatchKind.FIRST:
+        if found.kind in (MatchKind.FIRST, MatchKind.NO_TEXT):
             depths[copy.copy_id] = 0
         elif found.kind is not MatchKind.DISTINCT and found.copy_id in depths:
             step = 1 if found.kind is MatchKind.VERSION else 0
@@ -235,16 +251,28 @@ def _keep_latest_version(candidates: list[CopyText], depths: Mapping[str, int]) 
     return by_depth[latest], "latest correction" + (f" (published {published})" if published else "")
 
 
-def _keep_complete_format(candidates: list[CopyText]) -> tuple[list[CopyText], str | None]:
-    pages = [copy for copy in candidates if copy.kind == "html"]
-    attachments = [copy for copy in candidates if copy.kind != "html"]
-    if not pages or not attachments:
-        return candidates, None
-    page_length = max(len(fold_text(copy.text)) for copy in pages)
-    attachment_length = max(len(fold_text(copy.text)) for copy in attachments)
-    if attachment_length > page_length * COMPLETE_LENGTH_RATIO:
-        return attachments, f"attachment is complete, HTML page is not ({attachment_length} vs {page_length} characters)"
-    return pages, "HTML page over attachment"
+def _keep_most_complete(candidates: list[CopyText]) -> tuple[list[CopyText], str | None]:
+    """The copies holding the most of the report, by content and never by format: the most
+    statistics tables read, then the longest text (within ``COMPLETE_LENGTH_RATIO`` of it counts as
+    equally long). A one-line page loses to its PDF; a page and its PDF with the same text and
+    tables stay tied (and the earliest found wins)."""
+    reasons = []
+    most = max(copy.tables for copy in candidates)
+    if any(copy.tables < most for copy in candidates):
+        fewer = min(copy.tables for copy in candidates)
+        candidates = [copy for copy in candidates if copy.tables == most]
+        reasons.append(f"most statistics tables read ({most} vs {fewer}, {_kinds(candidates)})")
+    lengths = {copy.copy_id: len(fold_text(copy.text)) for copy in candidates}
+    longest = max(lengths.values())
+    complete = [copy for copy in candidates if lengths[copy.copy_id] * COMPLETE_LENGTH_RATIO >= longest]
+    if len(complete) < len(candidates):
+        shortest = min(lengths.values())
+        reasons.append(f"most complete text ({longest} vs {shortest} characters, {_kinds(complete)})")
+    return complete, "; ".join(reasons) or None
+
+
+def _kinds(copies: Sequence[CopyText]) -> str:
+    return "/".join(dict.fromkeys(copy.kind for copy in copies))
 
 
 def choose_canonical(copies: Sequence[CopyText], matches: Mapping[str, Match]) -> Canonical:
@@ -253,8 +281,8 @@ def choose_canonical(copies: Sequence[CopyText], matches: Mapping[str, Match]) -
     ``copies`` are one block's copies in the order they were found; ``matches[copy_id]`` is what
     ``match`` said when each was loaded. DISTINCT copies await review and are never canonical.
     Rule, each step only narrowing the candidates: official site over mirror; latest correction over
-    earlier; HTML page over attachment when both are complete (the attachment's folded text is at
-    most ``COMPLETE_LENGTH_RATIO`` times the page's); then the earliest found.
+    earlier; the most complete by content (statistics tables read, then text length: a stub page
+    loses to the PDF it announces, a scan to any copy with text); then the earliest found.
     """
     missing = [copy.copy_id for copy in copies if copy.copy_id not in matches]
     if missing:
@@ -264,7 +292,7 @@ def choose_canonical(copies: Sequence[CopyText], matches: Mapping[str, Match]) -
     if not candidates:
         raise NoVersionChainError([copy.copy_id for copy in copies])
     reasons: list[str] = []
-    for narrow in (_keep_official, lambda found: _keep_latest_version(found, depths), _keep_complete_format):
+    for narrow in (_keep_official, lambda found: _keep_latest_version(found, depths), _keep_most_complete):
         candidates, reason = narrow(candidates)
         if reason:
             reasons.append(reason)
@@ -281,10 +309,15 @@ class Placement:
     canonical: Canonical  # the block's canonical copy once the new copy is in it
 
 
-def place_copy(new: CopyText, stored: Sequence[tuple[CopyText, Match]]) -> Placement:
+def place_copy(new: CopyText, stored: Sequence[tuple[CopyText, Match]], document_of: str | None = None) -> Placement:
     """How ``new`` matches its block's ``stored`` copies (each with the match recorded when it was
-    loaded, in the order found), and which copy of the block is canonical with ``new`` added."""
+    loaded, in the order found), and which copy of the block is canonical with ``new`` added.
+    ``document_of`` is the URL of the stub page whose report ``new`` is (``flows.documents``): it
+    matches that page as its ``DOCUMENT`` whatever their similarity, unless it is the same text."""
     found = match(new, [copy for copy, _ in stored])
+    page = next((copy for copy, _ in stored if copy.url == document_of), None) if document_of else None
+    if page is not None and found.kind is not MatchKind.EXACT:
+        found = document_match(new, page)
     matches = {copy.copy_id: recorded for copy, recorded in stored} | {new.copy_id: found}
     canonical = choose_canonical([*(copy for copy, _ in stored), new], matches)
     return Placement(found, canonical)

@@ -8,18 +8,23 @@ wall-clock timeout, so a pathological file fails *that attachment* with a typed 
 run. Children are forked from a ``forkserver`` (started once, single-threaded, with the parsers
 preloaded): forking the crawl's own multi-threaded process would risk inheriting held locks.
 
-DOC, XLS and WPS (OLE compound files) have no pure-Python reader among our dependencies: they are
-refused as ``UnsupportedAttachment`` (outcome ``unsupported``) before any child is started.
+PDFs are read with pdfplumber (``extraction.pdf``: text as a reader sees it, tables by cell
+geometry), after pypdf has checked the page count and inflated every content stream under its
+decompression caps. Old Excel (XLS) is read with xlrd. Old Word (DOC) and WPS files go through a
+Debian converter inside the same child: LibreOffice headless turns them into DOCX (tables and
+merged cells kept), else antiword gives their text; where neither is installed the copy is
+recorded unreadable, with the reason, before any child is started.
 
 Errors (all ``ExtractionError``, each with an ``outcome`` class recorded by the crawl)::
 
     ExtractionError
     └── AttachmentError             an attachment could not be read
-        ├── UnsupportedAttachment   no reader for the format (doc, xls, wps): "unsupported"
+        ├── UnsupportedAttachment   not a document format we read: "unsupported"
         ├── AttachmentTooLarge      over a cap: zip bomb, page count, text size: "too_large"
         ├── AttachmentTimeout       the parse ran past the time cap: "timeout"
         ├── AttachmentMemory        the parse ran out of its address space: "out_of_memory"
         └── AttachmentUnreadable    not a valid document of its kind: "unreadable"
+            └── ConverterMissing    DOC/WPS and no converter installed (the reason says which)
 """
 from __future__ import annotations
 
@@ -29,17 +34,20 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
 from dataclasses import asdict, dataclass, fields, replace
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from core.errors import ConfigError, ExtractionError
 
-READABLE_KINDS = ("pdf", "docx", "xlsx")
-UNSUPPORTED_KINDS = ("doc", "xls", "wps")
+READABLE_KINDS = ("pdf", "docx", "xlsx", "xls", "doc", "wps")
+CONVERTED_KINDS = ("doc", "wps")  # read through a converter (LibreOffice headless, else antiword)
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps")
 _MIB = 1024 * 1024
 
@@ -70,6 +78,10 @@ class AttachmentMemory(AttachmentError):
 
 class AttachmentUnreadable(AttachmentError):
     outcome = "unreadable"
+
+
+class ConverterMissing(AttachmentUnreadable):
+    """A DOC/WPS file on a machine with neither LibreOffice nor antiword."""
 
 
 # -- caps --------------------------------------------------------------------------------------
@@ -120,10 +132,17 @@ class AttachmentLimits:
 
 @dataclass(frozen=True)
 class AttachmentText:
-    kind: str  # pdf | docx | xlsx
-    text: str  # in the document's own script
-    content_html: str | None  # DOCX: paragraphs and tables as markup, for the statistics-table reader
-    units: int  # pages (pdf), body blocks (docx) or sheets (xlsx)
+    kind: str  # pdf | docx | xlsx | xls | doc | wps
+    text: str  # in the document's own script; "" only for a PDF without a text layer (image_only)
+    content_html: str | None  # PDF/DOCX/DOC: paragraphs and tables (with spans) as markup for the table reader
+    units: int  # pages (pdf), body blocks (docx, doc) or sheets (xlsx, xls)
+    grid_html: str | None = None  # PDF: tables read from word positions where nothing is ruled
+    empty_pages: tuple[int, ...] = ()  # PDF: 1-based pages with no readable text layer (scanned)
+
+    @property
+    def image_only(self) -> bool:
+        """A document that is pictures of pages: nothing to read without OCR."""
+        return not self.text.strip() and bool(self.empty_pages)
 
 
 @dataclass(frozen=True)
@@ -203,13 +222,24 @@ def extract_attachment(body: bytes, kind: str, limits: AttachmentLimits | None =
 
 
 def preflight(body: bytes, kind: str, limits: AttachmentLimits) -> None:
-    """The checks that need no parser: a supported kind, and a sane zip directory."""
-    if kind in UNSUPPORTED_KINDS:
-        raise UnsupportedAttachment(f"{kind}: no pure-Python reader for this legacy format")
+    """The checks that need no parser: a supported kind, a converter for it, a sane zip directory."""
     if kind not in READABLE_KINDS:
         raise UnsupportedAttachment(f"{kind}: not an attachment format")
+    if kind in CONVERTED_KINDS and not converters():
+        raise ConverterMissing(f"{kind}: no converter installed for old Word files (install the Debian packages "
+                               "libreoffice-writer-nogui or antiword; .ci/run does)")
     if kind in ("docx", "xlsx"):
         check_zip_directory(body, limits)
+
+
+def converters() -> list[str]:
+    """The DOC/WPS converters on this machine, best first: LibreOffice keeps tables, antiword text."""
+    found = []
+    for name, program in (("libreoffice", shutil.which("soffice") or shutil.which("libreoffice")),
+                          ("antiword", shutil.which("antiword"))):
+        if program and os.environ.get(f"GOVREPORTS_NO_{name.upper()}") is None:
+            found.append(program)
+    return found
 
 
 def check_zip_directory(body: bytes, limits: AttachmentLimits) -> None:
@@ -255,7 +285,8 @@ def _run_in_child(body: bytes, kind: str, limits: AttachmentLimits) -> Attachmen
         raise _death_error(kind, child.returncode, errors, limits)
     reply = json.loads(answer)
     if reply["status"] == "ok":
-        return AttachmentText(**reply["result"])
+        result = reply["result"]
+        return AttachmentText(**{**result, "empty_pages": tuple(result["empty_pages"])})
     raise _ERRORS_BY_NAME.get(reply["status"], AttachmentUnreadable)(reply["message"])
 
 
@@ -272,7 +303,7 @@ def _death_error(kind: str, returncode: int, errors: bytes, limits: AttachmentLi
 
 
 _ERRORS_BY_NAME = {cls.__name__: cls for cls in (UnsupportedAttachment, AttachmentTooLarge, AttachmentTimeout,
-                                                 AttachmentMemory, AttachmentUnreadable)}
+                                                 AttachmentMemory, AttachmentUnreadable, ConverterMissing)}
 
 
 # -- the child ---------------------------------------------------------------------------------
@@ -316,18 +347,23 @@ def _reached_address_space_limit(limits: AttachmentLimits) -> bool:
 def parse_attachment(body: bytes, kind: str, limits: AttachmentLimits) -> AttachmentText:
     """The parse itself, in-process and unbounded: call ``extract_attachment`` instead, except in
     the child and in benchmarks that measure what the child costs."""
-    reader = {"pdf": _pdf_text, "docx": _docx_text, "xlsx": _xlsx_text}.get(kind)
+    reader = {"pdf": _pdf_text, "docx": _docx_text, "xlsx": _xlsx_text, "xls": _xls_text, "doc": _converted_text,
+              "wps": _converted_text}.get(kind)
     if reader is None:
         raise UnsupportedAttachment(f"{kind}: not an attachment format")
-    result = reader(body, limits)
+    started = time.monotonic()
+    result = reader(body, limits) if reader is not _converted_text else reader(body, limits, kind, started)
     if len(result.text) > limits.max_text_chars:
         raise AttachmentTooLarge(f"{kind}: {len(result.text)} characters of text > cap {limits.max_text_chars}")
-    if not result.text.strip():
-        raise AttachmentUnreadable(f"{kind}: no text (a scanned PDF or an empty document)")
+    if not result.text.strip() and not result.image_only:
+        raise AttachmentUnreadable(f"{kind}: no text (an empty document)")
     return result
 
 
 def _pdf_text(body: bytes, limits: AttachmentLimits) -> AttachmentText:
+    """pypdf first, for what it checks cheaply and safely: the page count (before walking a tree
+    that claims a million pages) and every content stream inflated under its decompression caps
+    (pdfminer has none). Then pdfplumber reads text and tables (``extraction.pdf``)."""
     import pypdf
     from pypdf.errors import PdfReadError
 
@@ -341,48 +377,74 @@ def _pdf_text(body: bytes, limits: AttachmentLimits) -> AttachmentText:
     pages = reader.pages
     if len(pages) > limits.max_pdf_pages:  # /Count can lie; the walked tree cannot
         raise AttachmentTooLarge(f"pdf: {len(pages)} pages > cap {limits.max_pdf_pages}")
-    texts = [page.extract_text() or "" for page in pages]
-    return AttachmentText("pdf", _tidy("\n".join(texts)), None, len(texts))
+    for page in pages:  # inflated under pypdf's caps: a decompression bomb raises LimitReachedError
+        contents = page.get_contents()
+        if contents is not None:
+            contents.get_data()
+    from extraction.pdf import read_pdf
+
+    content = read_pdf(body)
+    return AttachmentText("pdf", content.text, content.html, content.pages, content.grid_html or None,
+                          content.empty_pages)
 
 
-def _docx_text(body: bytes, limits: AttachmentLimits) -> AttachmentText:
+def _docx_text(body: bytes, limits: AttachmentLimits, kind: str = "docx") -> AttachmentText:
     import docx
     from docx.table import Table
 
     try:
         document = docx.Document(io.BytesIO(body))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise AttachmentUnreadable(f"docx: {type(error).__name__}: {error}") from error
+        raise AttachmentUnreadable(f"{kind}: {type(error).__name__}: {error}") from error
     lines: list[str] = []
     markup: list[str] = []
     blocks = 0
     for block in document.iter_inner_content():  # paragraphs and tables in document order
         blocks += 1
         if isinstance(block, Table):
-            rows = _docx_rows(block)
-            lines.extend("\t".join(cell for cell, _, _ in row) for row in rows)
-            markup.append(_rows_html(rows))
+            for rows in _docx_tables(block):
+                lines.extend("\t".join(cell for cell, _, _ in row if cell) for row in rows)
+                markup.append(_rows_html(rows))
         else:
             lines.append(block.text)
             markup.append(f"<p>{html_lib.escape(block.text)}</p>")
-    return AttachmentText("docx", _tidy("\n".join(lines), keep_tabs=True), "\n".join(markup), blocks)
+    return AttachmentText(kind, _tidy("\n".join(lines), keep_tabs=True), "\n".join(markup), blocks)
+
+
+def _docx_tables(table, depth: int = 0) -> list[list[list[tuple[str, int, int]]]]:
+    """A table and the tables nested in its cells, each as rows: nested ones follow their outer
+    table as tables of their own (a layout cell holding a statistics table must not make the
+    layout table look like one)."""
+    from docx.table import Table, _Cell
+
+    found = [_docx_rows(table)]
+    if depth >= 5:  # real templates nest one or two levels; deeper is a hostile file
+        return found
+    for tc in table._tbl.iter_tcs():
+        for nested in _Cell(tc, table).tables:
+            found.extend(_docx_tables(Table(nested._tbl, table), depth + 1))
+    return found
 
 
 def _docx_rows(table) -> list[list[tuple[str, int, int]]]:
     """A table's rows as (text, colspan, rowspan) per real cell; vertically merged continuations
-    are dropped and counted into the rowspan of the cell that starts the merge."""
+    are dropped and counted into the rowspan of the cell that starts the merge. Grid columns a row
+    skips (``w:gridBefore``, Word's indented rows) are an empty cell, so the row's cells stay in
+    their columns."""
     from docx.table import _Cell
 
     grid: list[list[tuple[int, object]]] = []  # per row: (grid column, tc)
+    skipped: list[int] = []
     for tr in table._tbl.tr_lst:
-        column, row = 0, []
+        column, row = tr.grid_before, []
         for tc in tr.tc_lst:
             row.append((column, tc))
             column += tc.grid_span
         grid.append(row)
+        skipped.append(tr.grid_before)
     rows: list[list[tuple[str, int, int]]] = []
     for index, row in enumerate(grid):
-        cells = []
+        cells = [("", skipped[index], 1)] if skipped[index] else []
         for column, tc in row:
             if tc.vMerge == "continue":
                 continue
@@ -434,6 +496,94 @@ def _xlsx_text(body: bytes, limits: AttachmentLimits) -> AttachmentText:
     finally:
         workbook.close()
     return AttachmentText("xlsx", "\n".join(lines), None, sheets)
+
+
+def _xls_text(body: bytes, limits: AttachmentLimits) -> AttachmentText:
+    """Old Excel (BIFF) through xlrd: the sheets as tab-separated rows, like XLSX."""
+    import xlrd
+
+    try:
+        workbook = xlrd.open_workbook(file_contents=body, on_demand=True)
+    except xlrd.XLRDError as error:  # anything else a hostile file raises is caught by child_main
+        raise AttachmentUnreadable(f"xls: {type(error).__name__}: {error}") from error
+    lines: list[str] = []
+    try:
+        for sheet in workbook.sheets():
+            lines.append(sheet.name)
+            for r in range(sheet.nrows):
+                cells = [_cell_text(value) for value in sheet.row_values(r)]
+                while cells and not cells[-1]:
+                    cells.pop()
+                if cells:
+                    lines.append("\t".join(cells))
+        sheets = workbook.nsheets
+    finally:
+        workbook.release_resources()
+    return AttachmentText("xls", "\n".join(lines), None, sheets)
+
+
+def _converted_text(body: bytes, limits: AttachmentLimits, kind: str, started: float) -> AttachmentText:
+    """Old Word / WPS: LibreOffice headless converts to DOCX, read like one (tables and merged cells
+    kept); where LibreOffice is missing or fails, antiword's text (tables flattened)."""
+    failures = []
+    for program in converters():
+        budget = limits.timeout - (time.monotonic() - started) - 1.0  # leave the parent's clock the last word
+        if budget <= 1:
+            break
+        try:
+            if "antiword" in os.path.basename(program):
+                return _antiword_text(program, body, kind, budget)
+            return _docx_text(_libreoffice_docx(program, body, budget), limits, kind)
+        except AttachmentError as error:
+            failures.append(str(error))
+    if not failures:
+        raise ConverterMissing(f"{kind}: no converter installed (libreoffice-writer-nogui or antiword)")
+    raise AttachmentUnreadable(f"{kind}: " + "; ".join(failures))
+
+
+def _run_converter(argv: list[str], budget: float, what: str, **kwargs) -> subprocess.CompletedProcess:
+    """A converter in its own process group, killed whole when it overruns its share of the time
+    (LibreOffice forks; the child's CPU and memory limits are inherited as a backstop)."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, **kwargs)
+    try:
+        out, err = process.communicate(timeout=budget)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AttachmentTimeout(f"{what}: no answer within {budget:.0f}s") from None
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
+def _libreoffice_docx(program: str, body: bytes, budget: float) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="govreports-doc-") as work:
+        source = os.path.join(work, "document.doc")  # LibreOffice detects DOC and WPS by content
+        with open(source, "wb") as handle:
+            handle.write(body)
+        # a private profile per conversion: two conversions sharing one would talk to each other
+        done = _run_converter([program, f"-env:UserInstallation=file://{work}/profile", "--headless", "--norestore",
+                               "--convert-to", "docx", "--outdir", work, source], budget, "libreoffice",
+                              env={**os.environ, "HOME": work})
+        target = os.path.join(work, "document.docx")
+        if done.returncode != 0 or not os.path.exists(target):
+            last = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            raise AttachmentUnreadable(f"libreoffice could not convert it (exit {done.returncode}) {last[0][:200]}")
+        with open(target, "rb") as handle:
+            return handle.read()
+
+
+def _antiword_text(program: str, body: bytes, kind: str, budget: float) -> AttachmentText:
+    with tempfile.NamedTemporaryFile(suffix=".doc") as handle:
+        handle.write(body)
+        handle.flush()
+        done = _run_converter([program, "-m", "UTF-8.txt", "-w", "0", handle.name], budget, "antiword")
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()[:200]
+        raise AttachmentUnreadable(f"antiword could not read it (exit {done.returncode}): {message}")
+    text = done.stdout.decode("utf-8", "replace")
+    # antiword draws table rows as |cell|cell|: cells become tab-separated, as for DOCX
+    lines = ["\t".join(cell.strip() for cell in line.strip().strip("|").split("|")) if line.lstrip().startswith("|")
+             else line for line in text.splitlines()]
+    return AttachmentText(kind, _tidy("\n".join(lines), keep_tabs=True), None, len(lines))
 
 
 def _cell_text(value: object) -> str:

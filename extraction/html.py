@@ -86,6 +86,11 @@ def _content_xpaths() -> tuple[lxml.etree.XPath, ...]:
 
 
 
+def visible_text(content_html: str) -> str:
+    """The region's visible text, however short (a stub page's few lines)."""
+    return _soup_text(content_html)
+
+
 def _soup_text(content_html: str) -> str:
     soup = BeautifulSoup(content_html, "lxml")
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "form"]):

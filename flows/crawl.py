@@ -34,6 +34,7 @@ from scrapers.registry import platform_names
 from core.urls import host_of
 from scrapers.discover import Discovery, discover
 from storage.db import resolve_db_url
+from storage.reports import LoadOutcome
 from storage.store import Store
 
 DEFAULT_CONCURRENCY = 8
@@ -200,9 +201,13 @@ def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: Crawl
         for url, error in built.attachment_failures:
             result.failures[f"attachment_{error.outcome}"] += 1
             logger.warning("%s: attachment %s: %s", source.id, url, error)
+        page_outcome = None
         for document in built.documents:  # the report first: its attachments load as its copies
             outcome = ctx.store.load(document, ctx.run_id,
                                      lambda copy, year=document.year: content_of_copy(ctx.store, copy, year))
+            if page_outcome is LoadOutcome.NEW and outcome is LoadOutcome.CHANGED:
+                outcome = LoadOutcome.COPY_ADDED  # the document behind a new stub page: one new report, not a change
+            page_outcome = page_outcome or outcome
             result.outcomes[outcome.value] += 1
     reports_here = sum(result.outcomes.values())
     if reports_here == 0 and ctx.years is None:

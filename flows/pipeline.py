@@ -9,15 +9,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from extraction import extract_html
+from extraction import Extracted, extract_html
+from extraction.html import main_content_html, visible_text
 from extraction.attachments import (
     AttachmentError, AttachmentLimits, AttachmentText, UnsupportedAttachment, extract_attachment,
 )
 from fetching.classify import sniff_binary
 from fetching.decode import decode_html
-from core.errors import NotAReportError
+from core.errors import ExtractionError, NotAReportError
 from core.sources import Source
 from core.titles import lookalike_in
+from flows.documents import WORKBOOK_KINDS, adopt_report_document, image_only_flag, no_text_content, with_flags
 from normalization import to_simplified
 from parsing.content import parse_content
 from parsing.metadata import Metadata, parse_metadata
@@ -62,18 +64,30 @@ class Built:
     attachment_failures: list[tuple[str, AttachmentError]]  # (attachment URL, why it could not be read)
 
 
+# Stream names in an OLE file's directory (UTF-16): what a download script's nameless file holds.
+_OLE_WORD = "WordDocument".encode("utf-16-le")
+_OLE_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book\0\0".encode("utf-16-le"))
+
+
 def document_kind(body: bytes, content_type: str | None, url: str) -> str:
-    """html | pdf | docx | xlsx | doc | xls, from magic bytes first, then type and name."""
+    """html | pdf | docx | xlsx | doc | xls | wps, from magic bytes first, then type and name."""
     magic = sniff_binary(body)
     lowered = url.lower().split("?")[0]
     if magic == "pdf":
         return "pdf"
     if magic == "zip":
-        if "spreadsheet" in (content_type or "") or lowered.endswith(".xlsx"):
+        if "spreadsheet" in (content_type or "") or lowered.endswith(".xlsx") or b"xl/workbook" in body[:65536]:
             return "xlsx"
         return "docx"
     if magic == "ole":
-        return "xls" if lowered.endswith(".xls") else "doc"
+        if lowered.endswith((".xls", ".et")) or "excel" in (content_type or ""):
+            return "xls"
+        if lowered.endswith(".wps"):
+            return "wps"
+        # a download script (downfile.jsp?id=…) names nothing: the OLE directory says what is inside
+        if _OLE_WORD not in body and any(name in body for name in _OLE_WORKBOOK):
+            return "xls"
+        return "doc"
     return "html"
 
 
@@ -84,16 +98,23 @@ def build_documents(source: Source, fetched: FetchedDoc, body: bytes, years: tup
     limits = limits or AttachmentLimits.from_env()
     page, content_html = _page_document(source, fetched, body, years, limits)  # not a report: no attachment is read
     read, failures = _read_attachments(fetched.attachments, load_snapshot, limits)
-    xlsx = [raw for _, _, raw, kind in read if kind == "xlsx"]
-    if xlsx:  # parse the page's body again with the workbooks' statistics tables (no second extraction)
-        page.content = parse_content(page.text, html=content_html, year=page.year, xlsx=xlsx,
+    workbooks = [raw for _, _, raw, kind in read if kind in WORKBOOK_KINDS]
+    own_content = page.content  # whether the page is a stub is judged on its own body, not its attachments
+    if workbooks:  # parse the page's body again with the workbooks' statistics tables (no second extraction)
+        page.content = parse_content(page.text, html=content_html, year=page.year, xlsx=workbooks,
                                      snapshot_hash=fetched.snapshot_hash)
-    if failures:
-        flags = [Flag("attachment_failed", None, f"{error.outcome}: {url}: {error}",
-                      {"url": url, "outcome": error.outcome}) for url, error in failures]
-        page.content = replace(page.content, flags=page.content.flags + flags)
-    copies = [_attachment_copy(page, attachment, extracted, raw, kind)
+    copies = [_attachment_copy(page, attachment, extracted, raw, kind, workbooks)
               for attachment, extracted, raw, kind in read]
+    # the report's files that could not be read, or only as pictures: on the page and on its document
+    flags = [Flag("attachment_failed", None, f"{error.outcome}: {url}: {error}",
+                  {"url": url, "outcome": error.outcome}) for url, error in failures]
+    flags += [image_only_flag(attachment.url, extracted.units, attachment.snapshot_hash)
+              for attachment, extracted, _, _ in read if extracted.image_only]
+    document = adopt_report_document(page, own_content,
+                                     [(copy, attachment.link_text) for copy, (attachment, *_) in zip(copies, read)])
+    for target in (page, document):
+        if target is not None:
+            with_flags(target, flags)
     return Built([page, *copies], failures)
 
 
@@ -117,10 +138,11 @@ def _read_attachments(attachments: Sequence[FetchedAttachment], load_snapshot: C
 
 
 def _attachment_copy(page: Document, attachment: FetchedAttachment, extracted: AttachmentText, raw: bytes,
-                     kind: str) -> Document:
-    """An attachment of a report page is a copy of that report: the page's agency, year and title."""
+                     kind: str, workbooks: Sequence[bytes]) -> Document:
+    """An attachment of a report page is a copy of that report: the page's agency, year and title.
+    A document's tables may be in the page's workbooks (text in a PDF, tables in an XLS)."""
     text = to_simplified(extracted.text)
-    content = _attachment_content(extracted, raw, page.year, attachment.snapshot_hash)
+    content = _attachment_content(extracted, raw, page.year, attachment.snapshot_hash, workbooks, attachment.url)
     return Document(
         source_id=page.source_id, official=page.official, url=attachment.url, final_url=attachment.final_url,
         kind=kind, snapshot_hash=attachment.snapshot_hash, agency=page.agency, year=page.year, title=page.title,
@@ -130,11 +152,24 @@ def _attachment_copy(page: Document, attachment: FetchedAttachment, extracted: A
     )
 
 
-def _attachment_content(extracted: AttachmentText, raw: bytes, year: int | None,
-                        snapshot_hash: str) -> ContentParse:
+def _attachment_content(extracted: AttachmentText, raw: bytes, year: int | None, snapshot_hash: str,
+                        workbooks: Sequence[bytes] = (), url: str = "") -> ContentParse:
+    """A document's content: its own text and tables, then the tables of the report's workbooks; a
+    workbook's content is its own tables; a scan's is a flag."""
+    if extracted.image_only:
+        return no_text_content(url, extracted.units, snapshot_hash)
     html = to_simplified(extracted.content_html) if extracted.content_html else None
-    return parse_content(to_simplified(extracted.text), html=html, year=year,
-                         xlsx=[raw] if extracted.kind == "xlsx" else (), snapshot_hash=snapshot_hash)
+    grids = to_simplified(extracted.grid_html) if extracted.grid_html else None
+    own = extracted.kind in WORKBOOK_KINDS
+    content = parse_content(to_simplified(extracted.text), html=html, year=year,
+                            xlsx=[raw] if own else [w for w in workbooks if w != raw], snapshot_hash=snapshot_hash,
+                            grid_html=grids, origin="html" if own else extracted.kind)
+    if extracted.empty_pages:  # some pages are scans: whatever they printed is not in the text
+        pages = list(extracted.empty_pages)
+        content = replace(content, flags=content.flags + [Flag(
+            "image_only_pages", None, f"pages {', '.join(map(str, pages))} of {extracted.units} have no text layer",
+            {"url": url, "pages": pages, "of": extracted.units})])
+    return content
 
 
 def build_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
@@ -151,7 +186,7 @@ def _page_document(source: Source, fetched: FetchedDoc, body: bytes, years: tupl
     if kind != "html":
         return _attachment_only_document(source, fetched, body, years, kind, limits), None
     html_original = decode_html(body, fetched.content_type).text
-    extracted = extract_html(html_original, fetched.final_url)
+    extracted = _page_body(html_original, fetched.final_url, bool(fetched.attachments))
     text_original = extracted.text
     text = to_simplified(text_original)
     metadata = parse_metadata(
@@ -164,6 +199,18 @@ def _page_document(source: Source, fetched: FetchedDoc, body: bytes, years: tupl
     return _document(source, fetched, kind, metadata, text, text_original, content), content_html
 
 
+def _page_body(html: str, url: str, has_attachments: bool) -> Extracted:
+    """The page's body text. A page with next to no body of its own but attachments (the title, the
+    metadata block and a 附件 link) is still the report's page: its document may be the report."""
+    try:
+        return extract_html(html, url)
+    except ExtractionError:
+        if not has_attachments:
+            raise
+        content_html = main_content_html(html)
+        return Extracted(visible_text(content_html), content_html, "stub")
+
+
 def _attachment_only_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
                               kind: str, limits: AttachmentLimits) -> Document:
     """A listing link straight to a PDF/DOCX/XLSX: the attachment is the report (title from the link)."""
@@ -174,7 +221,7 @@ def _attachment_only_document(source: Source, fetched: FetchedDoc, body: bytes, 
         list_date=fetched.list_date,
     )
     _check_report(source, fetched, metadata, years)
-    content = _attachment_content(extracted, body, metadata.year, fetched.snapshot_hash)
+    content = _attachment_content(extracted, body, metadata.year, fetched.snapshot_hash, url=fetched.url)
     return _document(source, fetched, kind, metadata, text, extracted.text, content)
 
 
@@ -210,12 +257,12 @@ def _document(source: Source, fetched: FetchedDoc, kind: str, metadata: Metadata
 def content_of_copy(store: Store, copy: Copy, year: int) -> ContentParse:
     """Re-parse a stored copy's body from its snapshot (no network): for canonical switches and reparse."""
     body = store.load_snapshot(copy.snapshot_hash)
+    # the statistics tables may be only in the report's workbooks (XLSX/XLS attachments, loaded as its copies)
+    workbooks = [store.load_snapshot(h) for h in store.attachment_snapshots(copy.report_id, *WORKBOOK_KINDS)]
     if copy.kind != "html":  # an attachment copy: read again, bounded, from its snapshot
         extracted = extract_attachment(body, copy.kind, AttachmentLimits.from_env())
-        return _attachment_content(extracted, body, year, copy.snapshot_hash)
+        return _attachment_content(extracted, body, year, copy.snapshot_hash, workbooks, copy.url)
     html = decode_html(body, store.snapshot_content_type(copy.snapshot_hash)).text
-    extracted = extract_html(html, copy.final_url)
-    # the page's statistics tables may be only in its XLSX attachments (loaded as copies of the report)
-    xlsx = [store.load_snapshot(h) for h in store.attachment_snapshots(copy.report_id, "xlsx")]
+    extracted = _page_body(html, copy.final_url, has_attachments=True)  # it was loaded: a report page or a stub
     return parse_content(to_simplified(extracted.text), html=to_simplified(extracted.content_html), year=year,
-                         xlsx=xlsx, snapshot_hash=copy.snapshot_hash)
+                         xlsx=workbooks, snapshot_hash=copy.snapshot_hash)

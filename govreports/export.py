@@ -2,7 +2,8 @@
 
 Contract fields: agency, year, title, url, urls, published, text, text_original, source_ids,
 figures, stats, first_seen_run, last_seen_run. Added by us, never removed: id, canonical_reason,
-format, copies (every copy with how it matched), flags, figures_evidence.
+format, copies (every copy with how it matched, the copy it matched — for a report document, its stub page —
+and the statistics tables read from it), flags, figures_evidence; per stats cell its copy and origin.
 """
 from __future__ import annotations
 
@@ -49,13 +50,15 @@ def report_records(store: Store) -> Iterator[dict]:
                                              "snapshot": f.snapshot_hash} for f in figures},
                 "stats": [{"table": c.table, "row": c.row, "column": c.column, "value": _number(c.value),
                            "row_label": c.row_label, "column_label": c.column_label, "table_index": c.table_index,
-                           "empty": c.empty, "snapshot": c.snapshot_hash} for c in stats],
+                           "empty": c.empty, "snapshot": c.snapshot_hash, "copy_id": c.copy_id, "origin": c.origin}
+                          for c in stats],
                 "flags": [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags]
                 + elsewhere,
                 "format": report.format,
                 "canonical_reason": report.canonical_reason,
                 "copies": [{"id": c.id, "url": c.url, "kind": c.kind, "source_id": c.source_id, "official": c.official,
-                            "match": c.match, "similarity": c.similarity, "canonical": c.id == report.canonical_copy_id,
+                            "match": c.match, "matched_copy_id": c.matched_copy_id, "similarity": c.similarity,
+                            "tables_found": c.tables_found, "canonical": c.id == report.canonical_copy_id,
                             "snapshot": c.snapshot_hash, "changed_numbers": c.changed_numbers,
                             "first_seen_run": c.first_seen_run, "last_seen_run": c.last_seen_run} for c in copies],
                 "first_seen_run": report.first_seen_run,

@@ -1,15 +1,19 @@
 """One document's body → ``ContentParse``: format, sections, cells, figures and flags.
 
-Tables are taken per table kind from the first source that has that table: the HTML, then the XLSX
-attachments, then the flattened text (which, for an HTML page, is the same tables again and must not
-be counted twice). A 2019+ table heading with nothing under it is an image-only table and is flagged,
-not read as zeros.
+Tables are taken per table kind from the first source that has that table: the markup (an HTML
+page's tables, or a PDF's / Word file's ruled tables with their merged cells), then the workbook
+attachments (XLSX, XLS), then the text. The last rank has two readers of the same printed numbers:
+the flattened text, and for a PDF the grid read from word positions where nothing is ruled; per
+table the one that read more cells wins (positions keep blank cells in their columns, flattened text
+cannot; a header over many unruled columns is easier to read in printed order). Flattened text is,
+for a page with tables, the same tables again and must not be counted twice. A 2019+ table heading
+with nothing under it is an image-only table and is flagged, not read as zeros.
 """
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
+from dataclasses import replace
 
 
 from parsing.checks import check_cells
@@ -25,6 +29,18 @@ FORMAT_2021 = "2021"
 _TABLE_SECTIONS = (PROACTIVE, REQUESTS, REVIEW)  # section keys that hold a statistics table in 2019+
 # Words only one layout prints (used when there is no table and no year).
 _TEXT_MARKERS = {FORMAT_2021: ("本年制发件数", "逾期不补正"), FORMAT_2019: ("本年新制作数量", "其他对外管理服务事项")}
+
+
+def _most_cells(sources: Sequence[TableParse]) -> TableParse:
+    """Sources of one rank merged: per table kind, the source with the most cells (first on ties)."""
+    merged = TableParse()
+    for table in sorted({table for source in sources for table in source.tables()}):
+        best = max(sources, key=lambda source: sum(cell.table == table for cell in source.cells))
+        merged.cells.extend(c for c in best.cells if c.table == table)
+        merged.flags.extend(f for f in best.flags if f.table == table)
+        merged.formats |= best.formats
+    merged.flags.extend(f for source in sources for f in source.flags if f.table is None)
+    return merged
 
 
 def _choose_tables(sources: Sequence[TableParse]) -> TableParse:
@@ -91,15 +107,31 @@ def _html_has_images(html: str | None) -> bool:
     return html is not None and _IMG_TAG.search(html) is not None
 
 
+def _from_markup(html: str | None, origin: str) -> TableParse:
+    if not html:
+        return TableParse()
+    parsed = parse_html_tables(html)
+    if origin != "html":  # a document's tables, turned into markup by its reader
+        parsed.cells = [replace(cell, origin=origin) for cell in parsed.cells]
+    return parsed
+
+
 def parse_content(text: str, *, html: str | None = None, year: int | None = None,
-                  xlsx: Sequence[bytes] = (), snapshot_hash: str | None = None) -> ContentParse:
-    """Parse a report body. ``text`` is the simplified body text, ``html`` the simplified main HTML.
+                  xlsx: Sequence[bytes] = (), snapshot_hash: str | None = None, grid_html: str | None = None,
+                  origin: str = "html") -> ContentParse:
+    """Parse a report body. ``text`` is the simplified body text, ``html`` the simplified main HTML
+    (or a document's markup: ``origin`` then names its kind, "pdf", "docx" …, on every cell read
+    from it). ``xlsx`` holds the workbooks (XLSX or XLS) attached to the report; ``grid_html`` the
+    tables a PDF reader read from word positions.
 
     ``snapshot_hash`` only labels flags about attachments (which snapshot they came from).
     """
     sections = split_sections(text)
-    sources = [parse_html_tables(html) if html else TableParse(), _xlsx_tables(xlsx, snapshot_hash),
-               parse_text_tables(text)]
+    text_rank = [parse_text_tables(text)]
+    if grid_html:  # first: on a tie the positions win (they keep blank cells in their columns)
+        text_rank.insert(0, _from_markup(grid_html, f"{origin}-grid"))
+    text_tables = text_rank[0] if len(text_rank) == 1 else _most_cells(text_rank)
+    sources = [_from_markup(html, origin), _xlsx_tables(xlsx, snapshot_hash), text_tables]
     tables = _choose_tables(sources)
     fmt, flags = decide_format(tables.formats, year, text)
     flags = tables.flags + flags + check_cells(tables.cells)

@@ -1,4 +1,4 @@
-"""XLSX attachments → ``StatCell``s, through the same grid reader as HTML tables.
+"""XLSX (and old XLS) attachments → ``StatCell``s, through the same grid reader as HTML tables.
 
 openpyxl's read-only mode does not expose merged ranges: a merged cell's value sits in its top-left
 position and the others read as None. The grid reader copes (row labels fall back on the group of
@@ -15,6 +15,7 @@ import openpyxl
 
 from normalization.text import match_key
 from parsing.tables import Grid, GridCell, TableParse, parse_grid
+from parsing.tables_xls import is_xls, xls_sheet_rows
 
 _TITLE_WORDS = ("主动公开政府信息", "收到和处理政府信息公开申请", "行政复议、行政诉讼", "行政复议和行政诉讼")
 
@@ -53,7 +54,14 @@ def _grid(block: list[list[str]]) -> Grid:
 
 
 def workbook_grids(data: bytes) -> list[Grid]:
-    """Every table block of every sheet, in sheet order."""
+    """Every table block of every sheet, in sheet order (an XLS workbook is read by xlrd)."""
+    if is_xls(data):
+        try:
+            sheets = xls_sheet_rows(data)
+        except Exception as error:  # xlrd raises several types on a file that is not a workbook
+            raise XlsxReadError(f"not a readable xls workbook: {type(error).__name__}: {error}") from error
+        return [_grid(block) for rows in sheets
+                for block in _blocks([[_text(value).strip() for value in row] for row in rows])]
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:

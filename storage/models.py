@@ -116,9 +116,10 @@ class Copy(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     text_original: str = Field(sa_column=Column(Text, nullable=False))
     seq: int  # order found within its report (1 = first): the dedup rules read copies in this order
-    match: str  # how it joined its report: first | exact | near | version | distinct (dedup.MatchKind)
-    matched_copy_id: Optional[str] = None  # the stored copy it was matched against
+    match: str  # how it joined its report: first | exact | near | version | document | no_text | distinct (dedup.MatchKind)
+    matched_copy_id: Optional[str] = None  # the stored copy it was matched against (for "document": its stub page)
     similarity: Optional[float] = None
+    tables_found: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # statistics tables read from it
     changed_numbers: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     first_seen_run: int
     last_seen_run: int

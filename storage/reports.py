@@ -65,10 +65,10 @@ class Reports(StoreBase):
         with self._tx() as s:
             upsert(s, SourceRow, rows, ["id"], ["name", "kind", "config", "last_seen_run"])
 
-    def attachment_snapshots(self, report_id: str, kind: str) -> list[str]:
-        """Snapshot hashes of a report's attachment copies of one kind, in the order found."""
+    def attachment_snapshots(self, report_id: str, *kinds: str) -> list[str]:
+        """Snapshot hashes of a report's attachment copies of these kinds, in the order found."""
         with self.session() as s:
-            return list(s.scalars(select(Copy.snapshot_hash).where(Copy.report_id == report_id, Copy.kind == kind)
+            return list(s.scalars(select(Copy.snapshot_hash).where(Copy.report_id == report_id, Copy.kind.in_(kinds))
                                   .order_by(Copy.seq)))
 
     def reports_found_before(self, source_id: str, before_run: int) -> int:
@@ -100,7 +100,7 @@ class Reports(StoreBase):
         text_key = exact_key(doc.text)
         copy_id = copy_id_for(doc.url, text_key)
         report_id = report_id_for(doc.agency, doc.year)
-        near = near_keys(doc.text)
+        near = near_keys(doc.text) if text_key != NO_TEXT_KEY else None  # a scan has no text to be near
         with self._tx() as s:
             self._lock_block(s, report_id)
             if s.get(Copy, copy_id) is not None:
@@ -108,9 +108,12 @@ class Reports(StoreBase):
                 return LoadOutcome.UNCHANGED
             report = s.get(Report, report_id)
             copies = list(s.scalars(select(Copy).where(Copy.report_id == report_id).order_by(Copy.seq)))
+            tables_found = len({cell.table for cell in doc.content.cells})
             new_text = CopyText(copy_id=copy_id, agency=doc.agency, year=doc.year, text=doc.text, url=doc.url,
-                                kind=doc.kind, official=doc.official, published=doc.published, title=doc.title or "")
-            placed = place_copy(new_text, [(_stored_text(c, doc.agency, doc.year), _stored_match(c)) for c in copies])
+                                kind=doc.kind, official=doc.official, published=doc.published, title=doc.title or "",
+                                tables=tables_found)
+            placed = place_copy(new_text, [(_stored_text(c, doc.agency, doc.year), _stored_match(c)) for c in copies],
+                                document_of=doc.document_of)
             found, canonical = placed.match, placed.canonical
             if report is None:
                 insert_ignore(s, Report, [dict(
@@ -123,13 +126,14 @@ class Reports(StoreBase):
                 kind=doc.kind, official=doc.official, snapshot_hash=doc.snapshot_hash, text_key=text_key,
                 title=doc.title, published=doc.published, link_text=doc.link_text, listing_url=doc.listing_url,
                 text=doc.text, text_original=doc.text_original, seq=len(copies) + 1, match=found.kind.value,
-                matched_copy_id=found.copy_id, similarity=found.similarity,
+                tables_found=tables_found, matched_copy_id=found.copy_id, similarity=found.similarity,
                 changed_numbers=[c.__dict__ for c in found.changed_numbers], first_seen_run=run_id,
-                last_seen_run=run_id, minhash=near.signature,
+                last_seen_run=run_id, minhash=near.signature if near else None,
             )
             s.add(new_copy)
             s.flush()
-            _write_bands(s, copy_id, near)
+            if near:
+                _write_bands(s, copy_id, near)
             copies.append(new_copy)
             report = s.get(Report, report_id)
             if report.canonical_copy_id == canonical.copy_id and report.parse_key:
@@ -168,7 +172,8 @@ class Reports(StoreBase):
     def fill_near_keys(self) -> int:
         """Store the near-duplicate keys of copies loaded before they existed; returns how many."""
         with self.session() as s:
-            missing = list(s.execute(select(Copy.id, Copy.text).where(Copy.minhash.is_(None))).all())
+            missing = list(s.execute(select(Copy.id, Copy.text).where(Copy.minhash.is_(None),
+                                                                      Copy.text_key != NO_TEXT_KEY)).all())
         for copy_id, text_of_copy in missing:
             near = near_keys(text_of_copy)
             with self._tx() as s:
@@ -201,6 +206,7 @@ class Reports(StoreBase):
 
     def _write_content(self, s: Session, report: Report, chosen: Copy, content: ContentParse) -> None:
         report.format = content.format
+        carried = _file_flags(s, report.id, content)
         for model in (FigureRow, StatRow, SectionRow, FlagRow):
             s.execute(model.__table__.delete().where(model.report_id == report.id))
         provenance = dict(report_id=report.id, copy_id=chosen.id, snapshot_hash=chosen.snapshot_hash)
@@ -214,8 +220,23 @@ class Reports(StoreBase):
         _write_report_rows(s, SectionRow, [dict(report_id=report.id, position=i, key=sec.key, heading=sec.heading,
                                                 text=sec.text) for i, sec in enumerate(content.sections)],
                            ["report_id", "position"])
-        _write_report_rows(s, FlagRow, [dict(report_id=report.id, position=i, kind=f.kind, table=f.table, detail=f.detail,
-                                             data=f.data) for i, f in enumerate(content.flags)], ["report_id", "position"])
+        flags = [dict(kind=f.kind, table=f.table, detail=f.detail, data=f.data) for f in content.flags] + carried
+        _write_report_rows(s, FlagRow, [dict(report_id=report.id, position=i, **flag) for i, flag in enumerate(flags)],
+                           ["report_id", "position"])
+
+
+# Flags about the report's files rather than its text: found when a page's attachments are fetched
+# and read, so a re-parse from one copy's snapshot cannot find them again. They are kept when the
+# parsed rows are rewritten (reparse, a better canonical copy), unless the new content has them.
+FILE_FLAGS = ("attachment_failed", "image_only_document")
+
+
+def _file_flags(s: Session, report_id: str, content: ContentParse) -> list[dict]:
+    present = {(f.kind, f.data.get("url")) for f in content.flags}
+    kept = s.scalars(select(FlagRow).where(FlagRow.report_id == report_id, FlagRow.kind.in_(FILE_FLAGS))
+                     .order_by(FlagRow.position))
+    return [dict(kind=f.kind, table=f.table, detail=f.detail, data=f.data) for f in kept
+            if (f.kind, (f.data or {}).get("url")) not in present]
 
 
 def _write_report_rows(s: Session, model, rows: list[dict], keys: list[str]) -> None:
@@ -246,8 +267,9 @@ def cross_report_flags(s: Session, report_id: str, copies: list[Copy]) -> list[d
     (``same_text_as_other_report``), or a near one (``near_text_as_other_report``, with the
     similarity). Never merged — agency and year gate every merge — but a reader should know: a
     district that re-posted the city's report, or a page attributed to the wrong year."""
+    text_keys = [c.text_key for c in copies if c.text_key != NO_TEXT_KEY]  # scans share the empty text: not the same report
     same = s.execute(select(Report.id, Report.agency, Report.year).join(Copy, Copy.report_id == Report.id)
-                     .where(Copy.text_key.in_([c.text_key for c in copies]), Report.id != report_id).distinct()
+                     .where(Copy.text_key.in_(text_keys), Report.id != report_id).distinct()
                      .order_by(Report.agency, Report.year)).all()
     flags = []
     if same:
@@ -264,6 +286,7 @@ def cross_report_flags(s: Session, report_id: str, copies: list[Copy]) -> list[d
     return flags
 
 
+NO_TEXT_KEY = exact_key("")  # the text key of every copy without text (a scan)
 _OWN_BANDS, _OTHER_BANDS = CopyBand.__table__.alias("own"), CopyBand.__table__.alias("other")
 
 
@@ -309,7 +332,7 @@ def _copy_rows(s: Session, table, rows: list[dict]) -> None:
             copy.write_row([Json(row[c]) if c in as_json else row[c] for c in columns])
 
 
-PARSER_VERSION = "1"  # bump when parsers change what they produce; `govreports reparse` then rewrites
+PARSER_VERSION = "2"  # 2: PDFs read with pdfplumber (tables by cell geometry), XLS/DOC/WPS read. Bump when parsers change what they produce; `govreports reparse` then rewrites
 
 
 def parse_key_for(text_key: str) -> str:
@@ -318,7 +341,8 @@ def parse_key_for(text_key: str) -> str:
 
 def _stored_text(copy: Copy, agency: str, year: int) -> CopyText:
     return CopyText(copy_id=copy.id, agency=agency, year=year, text=copy.text, url=copy.url, kind=copy.kind,
-                    official=copy.official, published=copy.published, title=copy.title or "")
+                    official=copy.official, published=copy.published, title=copy.title or "",
+                    tables=copy.tables_found or 0)
 
 
 def _stored_match(copy: Copy) -> Match:

@@ -4,6 +4,7 @@ hand: a CJK font needs no embedded glyphs for text extraction, only a CMap)."""
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 import zlib
 from pathlib import Path
@@ -14,12 +15,13 @@ import pytest
 
 from extraction.attachments import (
     AttachmentError, AttachmentLimits, AttachmentMemory, AttachmentTimeout, AttachmentTooLarge,
-    AttachmentUnreadable, UnsupportedAttachment, attachment_links, check_zip_directory, extract_attachment,
+    AttachmentUnreadable, ConverterMissing, attachment_links, check_zip_directory, extract_attachment,
 )
 from fetching.classify import sniff_binary
 from core.errors import ConfigError, ExtractionError
 from flows.pipeline import document_kind
 from parsing.tables import html_grids
+from report_documents import ReportData, convert_with_libreoffice, make_report_docx, soffice, text_f1
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPORT_LINES = ["测试市公安局2019年政府信息公开工作年度报告", "一、总体情况",
@@ -166,7 +168,7 @@ def test_xlsx_sheets_as_tab_separated_rows():
     assert result.units == 2
 
 
-def test_scanned_pdf_without_text_is_unreadable():
+def test_empty_pdf_without_text_or_images_is_unreadable():
     with pytest.raises(AttachmentUnreadable, match="no text"):
         extract_attachment(make_pdf([], content=_stream(b"")), "pdf")
 
@@ -179,15 +181,76 @@ def test_garbage_bytes_are_unreadable(garbage_kind):
 
 # -- legacy formats ------------------------------------------------------------------------------
 
+LEGACY_REPORT = ReportData("测试县人民政府", 2022, overview_paragraphs=3)
 OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+needs_libreoffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed (.ci/run installs it)")
 
 
-@pytest.mark.parametrize("name, kind", [("report.doc", "doc"), ("tables.xls", "xls")])
-def test_legacy_ole_formats_are_recorded_unsupported(name, kind):
+@pytest.mark.parametrize("name, kind", [("report.doc", "doc"), ("tables.xls", "xls"), ("report.wps", "wps")])
+def test_legacy_ole_kinds_from_their_names(name, kind):
     assert document_kind(OLE_HEADER, None, f"http://127.0.0.1/{name}") == kind
-    with pytest.raises(UnsupportedAttachment) as caught:
+
+
+@pytest.mark.parametrize("kind", ["doc", "xls"])
+def test_a_broken_legacy_file_is_unreadable_not_a_crash(kind):
+    with pytest.raises(AttachmentUnreadable) as caught:
         extract_attachment(OLE_HEADER, kind)
-    assert caught.value.outcome == "unsupported" and isinstance(caught.value, ExtractionError)
+    assert caught.value.outcome == "unreadable" and isinstance(caught.value, ExtractionError)
+
+
+@pytest.fixture(scope="module")
+def legacy_documents():
+    """A DOC and an XLS written by LibreOffice from our DOCX and XLSX (the way publishers' old files
+    were written by Word and Excel). XLS needs LibreOffice Calc (.ci/run installs it)."""
+    documents = {"doc": convert_with_libreoffice(make_report_docx(LEGACY_REPORT), ".docx", "doc")}
+    try:
+        documents["xls"] = convert_with_libreoffice(stats_2019_xlsx(), ".xlsx", "xls")
+    except FileNotFoundError:
+        documents["xls"] = None
+    return documents
+
+
+@needs_libreoffice
+def test_old_word_read_through_libreoffice_with_its_tables(legacy_documents):
+    from parsing.content import parse_content
+
+    result = extract_attachment(legacy_documents["doc"], "doc")
+    assert result.kind == "doc" and result.text.splitlines()[0] == LEGACY_REPORT.title
+    assert text_f1(result.text, LEGACY_REPORT.expected_text()) >= 0.99
+    content = parse_content(result.text, html=result.content_html, year=2022, origin="doc")
+    assert {(c.table, c.row, c.column): c.value for c in content.cells} == LEGACY_REPORT.expected_cells()
+
+
+@needs_libreoffice
+def test_old_word_read_by_antiword_without_libreoffice(legacy_documents, monkeypatch):
+    if shutil.which("antiword") is None:
+        pytest.skip("antiword is not installed (.ci/run installs it)")
+    monkeypatch.setenv("GOVREPORTS_NO_LIBREOFFICE", "1")
+    result = extract_attachment(legacy_documents["doc"], "doc")
+    assert result.content_html is None and result.text.splitlines()[0] == LEGACY_REPORT.title
+    assert "行政许可\t" in result.text  # antiword's |cell|cell| rows, as tab-separated cells
+
+
+@needs_libreoffice
+def test_old_word_without_any_converter_is_unreadable_with_the_reason(legacy_documents, monkeypatch):
+    monkeypatch.setenv("GOVREPORTS_NO_LIBREOFFICE", "1")
+    monkeypatch.setenv("GOVREPORTS_NO_ANTIWORD", "1")
+    with pytest.raises(ConverterMissing, match="no converter installed") as caught:
+        extract_attachment(legacy_documents["doc"], "doc")
+    assert caught.value.outcome == "unreadable"
+
+
+@needs_libreoffice
+def test_old_excel_read_by_xlrd_into_the_statistics_tables(legacy_documents):
+    from parsing.tables_xlsx import parse_xlsx_tables
+
+    if legacy_documents["xls"] is None:
+        pytest.skip("LibreOffice Calc is not installed (libreoffice-calc-nogui; .ci/run installs it)")
+    result = extract_attachment(legacy_documents["xls"], "xls")
+    assert result.kind == "xls" and "本年新收" in result.text
+    parsed = parse_xlsx_tables([legacy_documents["xls"]])
+    assert {cell.table for cell in parsed.cells} == {"proactive", "requests", "review_litigation"}
+    assert parsed.cells == parse_xlsx_tables([stats_2019_xlsx()]).cells  # the same numbers as the XLSX
 
 
 # -- caps: zip bombs, pathological PDFs ------------------------------------------------------------

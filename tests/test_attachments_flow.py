@@ -1,8 +1,8 @@
 """Attachments end to end: a fixture site on 127.0.0.1 crawled by the real crawl flow (Prefect test
 harness, real SQLite file), then the export read field by field. The site has (a) an HTML report
 page with its PDF attachment, (b) a report published only as a DOCX that the listing links to, and
-(c) an HTML page whose statistics tables exist only in an attached XLSX (2019 format), plus an
-unsupported DOC attachment and an attachment on a host the source does not allow."""
+(c) an HTML page whose statistics tables exist only in an attached XLSX (2019 format), plus a broken
+DOC attachment (an OLE header and nothing else) and an attachment on a host the source does not allow."""
 from __future__ import annotations
 
 import html
@@ -133,10 +133,10 @@ def test_xlsx_statistics_tables_reach_the_export(crawled):
     assert report["copies"][0]["canonical"] and report["copies"][0]["kind"] == "html"
 
 
-def test_unsupported_doc_flagged_on_its_report(crawled):
+def test_unreadable_doc_flagged_on_its_report(crawled):
     _, records, base, _ = crawled
     flags = [f for f in records[2020]["flags"] if f["kind"] == "attachment_failed"]
-    assert [(f["data"]["url"], f["data"]["outcome"]) for f in flags] == [(f"{base}/gknb/files/2020note.doc", "unsupported")]
+    assert [(f["data"]["url"], f["data"]["outcome"]) for f in flags] == [(f"{base}/gknb/files/2020note.doc", "unreadable")]
     # no text, so not a copy; but it is a place the report was published: listed in urls
     assert f"{base}/gknb/files/2020note.doc" in records[2020]["urls"]
     assert f"{base}/gknb/files/2020note.doc" not in [c["url"] for c in records[2020]["copies"]]
@@ -145,7 +145,7 @@ def test_unsupported_doc_flagged_on_its_report(crawled):
 def test_attachment_failures_counted_by_class(crawled):
     summary, _, _, _ = crawled
     by_class = summary["errors"]["by_class"]
-    assert by_class.get("attachment_off_host") == 1 and by_class.get("attachment_unsupported") == 1
+    assert by_class.get("attachment_off_host") == 1 and by_class.get("attachment_unreadable") == 1
 
 
 # -- the pipeline alone: one bad attachment fails only itself -------------------------------------

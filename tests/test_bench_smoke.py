@@ -117,3 +117,13 @@ def test_dedup_scale_loads_and_looks_up_every_copy(tmp_path):
     [row] = json.loads(out.read_text())["rows"]
     assert row["copies"] == sum(row["load_outcomes"].values()) == sum(row["matches"].values()) == 60
     assert row["reports"] == row["matches"]["first"] and row["lookup_seconds"] > 0
+@pytest.mark.slow
+def test_documents_benchmark_prints_the_cost_per_pdf_page_of_text_and_tables(tmp_path):
+    out = tmp_path / "documents.json"
+    printed = _run("bench.documents", "--repeat", "1", "--long-pages", "2", "--out", str(out)).stdout
+    assert "CPU ms per page" in printed and "plumber text" in printed
+    rows = json.loads(out.read_text())["rows"]
+    assert {"reportlab ruled", "reportlab unruled"} <= {r["document"] for r in rows}
+    for row in rows:
+        assert row["pages"] >= 1 and row["ms_per_page"]["plumber_text_tables"] > 0 and row["ms_per_page"]["pypdf_text"] > 0
+        assert row["cells_right"]["pdfplumber"] == row["cells_right"]["printed"]

@@ -31,6 +31,7 @@ from dedup.match import (
     MissingMatchError,
     MixedBlockError,
     choose_canonical,
+    document_match,
     match,
 )
 from dedup.near import LSH_BANDS, NUM_PERM, jaccard, shingle_hashes
@@ -343,8 +344,32 @@ def test_canonical_reason_gives_correction_date():
     assert "latest correction (published 2020-03-02)" in canonical([official(), corrected]).reason
 
 
-def test_canonical_prefers_complete_html_over_attachment():
-    assert canonical([attachment(), official()]).copy_id == "official"
+def test_canonical_between_equally_complete_copies_is_the_earliest_not_a_format():
+    assert canonical([attachment(), official()]).copy_id == "attachment"
+    assert canonical([official(), attachment()]).copy_id == "official"
+
+
+def test_canonical_prefers_the_copy_with_more_statistics_tables():
+    page, pdf = replace(official(), tables=0), replace(attachment(), tables=3)
+    chosen = canonical([page, pdf])
+    assert chosen.copy_id == "attachment" and "most statistics tables read (3 vs 0" in chosen.reason
+
+
+def test_the_document_behind_a_stub_page_is_canonical():
+    stub = copy_of("现将本局2019年政府信息公开工作年度报告予以公布，详见附件。", "stub", agency="杭州市公安局", year=2019)
+    document = replace(attachment(), tables=3)
+    matches = {"stub": match(stub, []), "attachment": document_match(document, stub)}
+    assert matches["attachment"].kind is MatchKind.DOCUMENT and matches["attachment"].similarity < 0.1
+    assert choose_canonical([stub, document], matches).copy_id == "attachment"
+
+
+def test_a_scan_is_never_compared_and_loses_to_any_copy_with_text():
+    scan = copy_of("", "scan", agency="杭州市公安局", year=2019, kind="pdf")
+    assert match(scan, [official()]).kind is MatchKind.NO_TEXT
+    page = official()
+    assert match(page, [scan]).kind is MatchKind.FIRST  # a scan first must not make the page DISTINCT
+    assert canonical([scan, page]).copy_id == "official"
+    assert canonical([scan]).copy_id == "scan"
 
 
 def test_canonical_prefers_attachment_when_html_page_lacks_the_tables():

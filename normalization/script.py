@@ -13,6 +13,12 @@ mainland text it rewrites ordinary mainland words (显著→显着, 行程→进
   without traditional markers is never touched. Measured on the real simplified pages of
   ``shared/reference``, seeds 002-004 and the demo sites: no body text changes (before: 显著→显着,
   行程→进程, 核心→内核 ×2, 魏其濛→魏其蒙); ``tests/test_normalization.py`` holds that.
+* **Stray characters.** Simplified pages in GBK carry stray traditional characters (Word and IMEs
+  write 政府信息公開 into a page declared gb2312). In a simplified segment a traditional marker is
+  converted on its own (character by character, ``t2s``, no vocabulary) when it is *unambiguous*:
+  outside GB2312, the simplified character set, and simplifying to simplified-only characters
+  (開→开, 報→报). Characters that simplified text also uses — GB2312 members (乾 of 乾安县, 於) and
+  the traditional halves of merged pairs (濛/蒙 of names, 後/后, 製/制) — stay as printed.
 * **Conversion** of a traditional segment: protected phrases are swapped for private-use
   placeholders so ``tw2sp`` cannot touch them, then ``tw2sp``, then a small dictionary replaces
   Taiwan vocabulary ``tw2sp`` leaves behind (seeds 000 and 001, real mirror copies).
@@ -76,8 +82,8 @@ def _converter() -> opencc.OpenCC:
 
 
 @lru_cache(maxsize=1)
-def _marker_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(traditional markers, simplified markers) as character classes.
+def _marker_sets() -> tuple[dict[str, str], frozenset[str]]:
+    """(traditional marker → its ``t2s`` form, simplified markers).
 
     A character both conversions change (a handful of variants such as 醖/藴) is neither.
     """
@@ -85,10 +91,17 @@ def _marker_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     joined = "\n".join(chars)  # one character per line: conversion is per character, never per phrase
     to_simplified_chars = opencc.OpenCC("t2s").convert(joined).split("\n")
     to_traditional_chars = opencc.OpenCC("s2t").convert(joined).split("\n")
-    traditional = {c for c, s in zip(chars, to_simplified_chars) if s != c}
+    traditional = {c: s for c, s in zip(chars, to_simplified_chars) if s != c}
     simplified = {c for c, t in zip(chars, to_traditional_chars) if t != c}
-    both = traditional & simplified
-    return _char_class(traditional - both), _char_class(simplified - both)
+    both = traditional.keys() & simplified
+    return {c: s for c, s in traditional.items() if c not in both}, frozenset(simplified - both)
+
+
+@lru_cache(maxsize=1)
+def _marker_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(traditional markers, simplified markers) as character classes."""
+    traditional, simplified = _marker_sets()
+    return _char_class(set(traditional)), _char_class(set(simplified))
 
 
 def _char_class(chars: set[str]) -> re.Pattern[str]:
@@ -105,6 +118,22 @@ def is_traditional(text: str) -> bool:
     """Whether ``text`` as a whole is written in traditional script (more traditional markers)."""
     traditional, simplified = script_markers(text)
     return traditional > simplified
+
+
+@lru_cache(maxsize=1)
+def _stray_table() -> dict[int, str]:
+    """Unambiguous traditional characters → their simplified form (see "Stray characters")."""
+    traditional, simplified = _marker_sets()
+    return {ord(char): target for char, target in traditional.items()
+            if not _in_gb2312(char) and target and all(c in simplified for c in target)}
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _segment_is_traditional(traditional: int, simplified: int, document_traditional: bool) -> bool:
@@ -151,7 +180,8 @@ def convert_traditional(text: str) -> str:
 
 
 def to_simplified(text: str) -> str:
-    """``text`` with its traditional segments (lines) converted; simplified text comes back unchanged."""
+    """``text`` with its traditional segments (lines) converted, and unambiguous stray traditional
+    characters of its simplified segments; simplified text comes back unchanged."""
     if not text:
         return text
     traditional_pattern, simplified_pattern = _marker_patterns()
@@ -164,5 +194,7 @@ def to_simplified(text: str) -> str:
         markers = len(traditional_pattern.findall(line)), len(simplified_pattern.findall(line))
         if _segment_is_traditional(*markers, document_traditional):
             lines[i] = convert_traditional(line)
-            changed = True
+        elif markers[0]:
+            lines[i] = line.translate(_stray_table())
+        changed = changed or lines[i] != line
     return "\n".join(lines) if changed else text

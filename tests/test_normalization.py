@@ -138,3 +138,15 @@ def test_lone_traditional_character_in_a_simplified_line_is_a_name_not_a_passage
     page = "培育和践行社会主义核心价值观\n作者：魏其濛"
     assert to_simplified(page) == page
     assert to_simplified("年報") == "年报"  # a short text on its own that is traditional is converted
+
+
+def test_stray_traditional_characters_of_a_gbk_page_are_converted_one_by_one():
+    # a page declared gb2312 whose Word-made title carries GBK-only traditional characters
+    assert to_simplified("武汉市公安局2009年度政府信息公開工作报告") == "武汉市公安局2009年度政府信息公开工作报告"
+    assert to_simplified("行程近两万公里，成效显著，數據见附表") == "行程近两万公里，成效显著，数据见附表"
+
+
+@pytest.mark.parametrize("line", ["作者：魏其濛，中国青年网记者", "吉林省乾安县人民政府", "於姓居民来信", "向后转，製度"])
+def test_characters_simplified_text_also_uses_stay_in_a_simplified_line(line):
+    # GB2312 members (乾, 於) and traditional halves of merged pairs (濛/蒙, 製/制): names and variants
+    assert to_simplified("政府信息公开工作年度报告\n" + line).endswith(line)

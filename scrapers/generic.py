@@ -52,6 +52,16 @@ def item_links(soup: BeautifulSoup, base_url: str) -> list[Link]:
     return links
 
 
+def is_pager(text: str, url: str) -> bool:
+    """An anchor a reader clicks to page a list: 下一页 / 尾页 / a page number, or a list-page href."""
+    text = text.strip()
+    return bool(_NEXT_TEXT.match(text)) or (text.isdigit() and len(text) <= 4) or bool(_PAGE_HREF.search(url))
+
+
+def is_pager_link(link: Link) -> bool:
+    return is_pager(link.text, link.url)
+
+
 def pagination_requests(soup: BeautifulSoup, base_url: str) -> list[PageRequest]:
     host = urlsplit(base_url).netloc
     found: list[PageRequest] = []
@@ -62,8 +72,7 @@ def pagination_requests(soup: BeautifulSoup, base_url: str) -> list[PageRequest]
             continue
         text = anchor.get_text(strip=True)
         url = urljoin(base_url, href).split("#")[0]
-        is_pager = bool(_NEXT_TEXT.match(text)) or (text.isdigit() and len(text) <= 4) or bool(_PAGE_HREF.search(url))
-        if is_pager and urlsplit(url).netloc == host and url not in seen:
+        if is_pager(text, url) and urlsplit(url).netloc == host and url not in seen:
             seen.add(url)
             found.append(PageRequest(url))
     return found

@@ -45,3 +45,33 @@ def test_pager_shapes(href, text):
 def test_off_host_pager_not_followed():
     soup = BeautifulSoup('<a href="http://other.gov.cn/index_2.html">下一页</a>', "lxml")
     assert pagination_requests(soup, "http://x.gov.cn/col/index.html") == []
+
+
+# The date beside a link, in the list layouts real CMSs print (issue 13, class 3) ------------------
+
+LIST_LAYOUTS = {
+    "li, date after": '<ul><li><a href="/a.html">A</a><span>2021-01-19</span></li><li><a href="/b.html">B</a><span>2020-01-20</span></li></ul>',
+    "li, date first": '<ul><li><span>[2021-01-19]</span><a href="/a.html">A</a></li><li><span>[2020-01-20]</span><a href="/b.html">B</a></li></ul>',
+    "dl dt/dd": '<dl><dt><a href="/a.html">A</a></dt><dd>2021-01-19</dd><dt><a href="/b.html">B</a></dt><dd>2020-01-20</dd></dl>',
+    "div items": ('<div class="list"><div class="item"><div class="t"><a href="/a.html">A</a></div><div class="d">2021年1月19日</div>'
+                  '</div><div class="item"><div class="t"><a href="/b.html">B</a></div><div class="d">2020年1月20日</div></div></div>'),
+    "br runs": '<div><a href="/a.html">A</a> 2021-01-19<br><a href="/b.html">B</a> 2020-01-20<br></div>',
+    "table rows": ('<table><tr><td><a href="/a.html">A</a></td><td>2021/01/19</td></tr>'
+                   '<tr><td><a href="/b.html">B</a></td><td>2020/01/20</td></tr></table>'),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LIST_LAYOUTS))
+def test_list_date_in_every_layout(layout):
+    from scrapers.generic import item_links
+
+    links = item_links(BeautifulSoup(LIST_LAYOUTS[layout], "lxml"), "http://x.gov.cn/col/")
+    assert [(link.url, link.list_date) for link in links] == [
+        ("http://x.gov.cn/a.html", "2021-01-19"), ("http://x.gov.cn/b.html", "2020-01-20")]
+
+
+def test_an_item_without_a_date_does_not_take_the_next_items():
+    html = '<ul><li><a href="/a.html">A</a></li><li><span>2020-01-20</span><a href="/b.html">B</a></li></ul>'
+    from scrapers.generic import item_links
+
+    assert [link.list_date for link in item_links(BeautifulSoup(html, "lxml"), "http://x.gov.cn/")] == [None, "2020-01-20"]

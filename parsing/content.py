@@ -2,7 +2,7 @@
 
 Tables are taken per table kind from the first source that has that table: the HTML, then the XLSX
 attachments, then the flattened text (which, for an HTML page, is the same tables again and must not
-be counted twice). A 2019+ table heading with nothing under it is an image-only table and is flagged,
+be counted twice). A source with two tables of one kind keeps one (``parsing.duplicate_tables``). A 2019+ table heading with nothing under it is an image-only table and is flagged,
 not read as zeros.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 
 from parsing.checks import check_cells
+from parsing.duplicate_tables import keep_one_table_per_kind
 from parsing.figures import extract_figures
 from parsing.sections import split_sections
 from parsing.tables import PROACTIVE, REQUESTS, REVIEW, TableParse, parse_html_tables
@@ -100,7 +101,7 @@ def parse_content(text: str, *, html: str | None = None, year: int | None = None
     sections = split_sections(text)
     sources = [parse_html_tables(html) if html else TableParse(), _xlsx_tables(xlsx, snapshot_hash),
                parse_text_tables(text)]
-    tables = _choose_tables(sources)
+    tables = keep_one_table_per_kind(_choose_tables(sources))  # cells and figures from the same table
     fmt, flags = decide_format(tables.formats, year, text)
     flags = tables.flags + flags + check_cells(tables.cells)
     flags += _image_only_flags(sections, tables.tables(), html) if fmt is not None else []

@@ -427,7 +427,7 @@ def _copy_rows(s: Session, table, rows: list[dict]) -> None:
             copy.write_row([Json(row[c]) if c in as_json else row[c] for c in columns])
 
 
-PARSER_VERSION = "1"  # bump when parsers change what they produce; `govreports reparse` then rewrites
+PARSER_VERSION = "2"  # bump when parsers change what they produce; `govreports reparse` then rewrites
 
 
 def parse_key_for(text_key: str) -> str:

@@ -36,11 +36,17 @@ LABELS: dict[str, tuple[str, ...]] = {
     "topic": ("主题分类", "组配分类"),
     "name": ("名称", "标题"),
 }
-# Labels so short that they end longer words ("统计时间：", "数据来源：") count only at a cell or line
-# start, or after a space.
-_BARE_LABELS = frozenset({"时间", "日期", "来源"})
+# Labels so short that they end longer words: "统计时间：2019年1月1日至…" is no publication date,
+# "数据来源：" no publisher. (Not every word before them: Word-flattened bylines print
+# "来源：市公安局时间：2017-01-12" with nothing between.)
+_NOT_BEFORE = {
+    "时间": ("统计", "截止", "答复", "办理", "受理", "处理", "申请", "办结", "工作", "办公", "服务", "开放", "咨询", "会议",
+           "活动", "报名", "有效", "实施", "执行", "施行", "起止", "完成"),
+    "日期": ("统计", "截止", "答复", "办理", "受理", "处理", "申请", "办结", "有效", "实施", "施行", "起止", "完成", "出生"),
+    "来源": ("数据", "资金", "经费", "信息资料"),
+}
 _ALL_LABELS = sorted({label for labels in LABELS.values() for label in labels}, key=len, reverse=True)
-_LABEL_ALT = "|".join(("(?<![\u4e00-\u9fff])" if label in _BARE_LABELS else "") + r"\s*".join(map(re.escape, label))
+_LABEL_ALT = "|".join("".join(f"(?<!{word})" for word in _NOT_BEFORE.get(label, ())) + r"\s*".join(map(re.escape, label))
                       for label in _ALL_LABELS)
 _LABEL_COLON = re.compile(rf"(?P<label>{_LABEL_ALT})\s*[:：]")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -100,6 +106,9 @@ def parse_metadata(
     block = label_values(flatten_for_labels(html) if html else body_text)
     if not block and soup is not None:
         block = label_values(body_text)
+    if soup is not None and (source := soup.find("meta", attrs={"name": re.compile(r"^ContentSource$", re.I)})):
+        if source.get("content", "").strip():  # TRS pages name the publishing body here too
+            block.setdefault("publisher", []).append(to_simplified(source["content"].strip()))
     title, title_from = _title(soup, link_text, block, body_text)
     agency, agency_from = _agency(title, link_text, block, default_agency)
     year, year_from = _year(link_text, title, url, block, body_text)

@@ -133,3 +133,15 @@ def test_place_named_title_resolves_to_its_government(title, source, expected):
 def test_place_resolution_says_where_it_came_from():
     agency, where = agency_of(block("清河县2012年政府信息公开工作年度报告", "本站"), "清河县人民政府")
     assert agency == "清河县人民政府" and "清河县" in where and "source name" in where
+
+
+def test_word_flattened_byline_still_gives_publisher_and_date():
+    page = NO_DATE_PAGE.replace("<div class='zw'>", "<div>来源：清河县人民政府办公室时间：2021-01-12 10:01</div><div class='zw'>")
+    assert published(page) == ("2021-01-12", "byline")
+
+
+def test_trs_content_source_meta_names_the_publisher():
+    html = ('<html><head><meta name="ContentSource" content="清河县财政局"></head><body>'
+            "<h1>2020年度政府信息公开工作年度报告</h1></body></html>")
+    m = parse_metadata(html, BODY, url="http://x.gov.cn/a.html", default_agency=None)
+    assert (m.agency, m.agency_from) == ("清河县财政局", "metadata 发布机构")

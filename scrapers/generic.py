@@ -58,8 +58,13 @@ def is_pager(text: str, url: str) -> bool:
     return bool(_NEXT_TEXT.match(text)) or (text.isdigit() and len(text) <= 4) or bool(_PAGE_HREF.search(url))
 
 
+# A link with a title's worth of text is an item, whatever its URL looks like (/art/2019/1/15/12.html).
+_PAGER_TEXT_MAX = 6
+
+
 def is_pager_link(link: Link) -> bool:
-    return is_pager(link.text, link.url)
+    """A listing's link that pages it (下一页, "7", 尾页), as opposed to an item of the list."""
+    return len(link.text.strip()) <= _PAGER_TEXT_MAX and is_pager(link.text, link.url)
 
 
 def pagination_requests(soup: BeautifulSoup, base_url: str) -> list[PageRequest]:

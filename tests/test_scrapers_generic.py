@@ -75,3 +75,15 @@ def test_an_item_without_a_date_does_not_take_the_next_items():
     from scrapers.generic import item_links
 
     assert [link.list_date for link in item_links(BeautifulSoup(html, "lxml"), "http://x.gov.cn/")] == [None, "2020-01-20"]
+
+
+@pytest.mark.parametrize("text, url, pager", [
+    ("下一页", "http://x.gov.cn/col/index_2.html", True), ("7", "http://x.gov.cn/col/?page=7", True),
+    ("尾页", "http://x.gov.cn/col/index_99.html", True),
+    ("某县2019年政府信息公开工作年度报告", "http://x.gov.cn/art/2020/1/15/12.html", False),  # an item, whatever its URL
+])
+def test_pager_links_are_not_items(text, url, pager):
+    from scrapers.base import Link
+    from scrapers.generic import is_pager_link
+
+    assert is_pager_link(Link(url, text, "http://x.gov.cn/col/")) is pager

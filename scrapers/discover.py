@@ -127,7 +127,7 @@ def discover(source: Source, fetcher: Fetcher, years: tuple[int, int] | None = N
         else:
             walk.ended.add(listing)
             result.listings_ended_repeating += 1
-            result.stop_reason = f"a listing page brought no new item ({request.url}): its listing ended there"
+            result.stop_reason = f"listing ended at {request.url} (no new item)"
     if result.listing_pages == 0:
         raise SourceFailed(f"source {source.id}: no listing page could be fetched ({_counts(result.failures)}): "
                            + "; ".join(result.first_errors))

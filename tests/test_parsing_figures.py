@@ -94,6 +94,7 @@ def test_no_application_said_in_words_is_zero_with_nothing_disclosed(sentence):
     "因政府信息公开申请引起的行政复议和行政诉讼案件均为零。",
     "行政复议、行政诉讼数量均为0。",
     "全年暂无涉及政府信息公开的行政复议及行政诉讼。",
+    "申请人对答复均无异议，均未提起行政复议和行政诉讼。",
 ])
 def test_no_reconsideration_or_lawsuit_said_in_words_is_zero(sentence):
     assert values(sentence) == {"reconsiderations": 0, "lawsuits": 0}

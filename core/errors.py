@@ -9,6 +9,8 @@ GovreportsError
 ├── ExtractionError             a fetched document had no extractable body text
 │   └── AttachmentError         an attachment could not be read (extraction/attachments.py:
 │                               unsupported, too_large, timeout, out_of_memory, unreadable)
+├── ListingFormatError          a fetched listing is not what its platform serves (an API answering
+│                               HTML or an error object instead of its JSON)
 ├── NotAReportError             a fetched document is not an annual report (look-alike, no year)
 └── SourceFailed                a whole source failed (e.g. zero reports where there were reports)
 """
@@ -54,6 +56,18 @@ class PermanentFetchError(FetchError):
 
 class ExtractionError(GovreportsError):
     """No body text could be extracted from a document."""
+
+
+class ListingFormatError(GovreportsError):
+    """A listing page arrived (2xx) but cannot be read as its platform's listing: counted as a failure
+    of its source (``outcome``), never taken for an empty list."""
+
+    outcome = "listing_unreadable"
+
+    def __init__(self, url: str, detail: str) -> None:
+        self.url = url
+        self.detail = detail
+        super().__init__(f"{self.outcome}: {url} ({detail})")
 
 
 class NotAReportError(GovreportsError):

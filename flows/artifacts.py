@@ -50,6 +50,7 @@ def source_rows(summary: dict) -> list[dict[str, Any]]:
             "copies_added": counts.get("copy_added", 0),
             "not_reports": counts.get("not_reports", 0),
             "failures": ", ".join(f"{k}={v}" for k, v in sorted(failures.items())) or "-",
+            "notes": ", ".join(sorted(counts.get("notes") or {})) or "-",
             "error": failed.get(source_id, ""),
         })
     return rows
@@ -64,6 +65,8 @@ def summary_markdown(summary: dict, coverage: list[LedgerRow] | None = None) -> 
         *(f"| {label} | {counts[key]} |" for label, key in STAGES if key in counts),
         "",
     ]
+    if counts.get("notes"):
+        lines += ["notes: " + ", ".join(f"`{k}` {v}" for k, v in sorted(counts["notes"].items())), ""]
     lines += _failure_lines(errors)
     if coverage is not None:
         tally = status_counts(coverage)

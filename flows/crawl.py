@@ -84,6 +84,7 @@ class SourceResult:
     failures: Counter = field(default_factory=Counter)  # failure class -> count
     rejected: dict = field(default_factory=dict)
     platforms: list = field(default_factory=list)
+    notes: dict = field(default_factory=dict)  # what discovery must say: fallbacks taken (gkmlpt_whole_catalogue)
 
 
 def _db_is_transient(task, task_run, state) -> bool:
@@ -102,6 +103,8 @@ def discover_task(source: Source, ctx: CrawlContext) -> Discovery:
     found = discover(source, ctx.fetcher, ctx.years)
     run_logger("flows.crawl").info("%s: %d listing pages, %d candidate links (%s)", source.id, found.listing_pages,
                    len(found.candidates), found.stop_reason)
+    for note, count in found.notes.items():
+        run_logger("flows.crawl").warning("%s: %s (%d)", source.id, note, count)
     return found
 
 
@@ -179,7 +182,7 @@ def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: Crawl
     logger = run_logger("flows.crawl")
     result = SourceResult(source.id, listing_pages=found.listing_pages, candidates=len(found.candidates),
                           fetched=len(stage.docs), resumed=stage.resumed, rejected=found.rejected,
-                          platforms=sorted(found.platforms))
+                          platforms=sorted(found.platforms), notes=dict(found.notes))
     result.failures.update(found.failures)
     result.failures.update(stage.failures)
     for doc in stage.docs:
@@ -359,9 +362,11 @@ def _failure_message(*chain) -> str:
 def _summary(results: dict[str, SourceResult], source_errors: dict[str, str], ctx: CrawlContext) -> dict:
     outcomes: Counter = Counter()
     failures: Counter = Counter()
+    notes: Counter = Counter()
     for r in results.values():
         outcomes.update(r.outcomes)
         failures.update(r.failures)
+        notes.update(r.notes)
     hosts = ctx.fetcher.host_report()
     counts = {
         "sources": len(results) + len(source_errors),
@@ -376,10 +381,12 @@ def _summary(results: dict[str, SourceResult], source_errors: dict[str, str], ct
         "copies_added": outcomes["copy_added"],
         "copies_unchanged": outcomes["unchanged"],
         "requests": sum(h["requests"] for h in hosts.values()),
+        "notes": dict(notes),
         "per_source": {sid: {"listing_pages": r.listing_pages, "candidates": r.candidates, "fetched": r.fetched,
                              "new": r.outcomes["new"], "changed": r.outcomes["changed"],
                              "copy_added": r.outcomes["copy_added"], "unchanged": r.outcomes["unchanged"],
-                             "not_reports": r.not_reports, "failures": dict(r.failures), "platforms": r.platforms}
+                             "not_reports": r.not_reports, "failures": dict(r.failures), "platforms": r.platforms,
+                             "notes": r.notes}
                        for sid, r in sorted(results.items())},
     }
     errors = {

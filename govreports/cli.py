@@ -193,6 +193,8 @@ def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id
             typer.echo(f"  {source_id}: {c.get('listing_pages', 0)} list pages, {c.get('candidates', 0)} candidates, "
                        f"{c.get('new', 0)} new, {c.get('changed', 0)} changed, {c.get('unchanged', 0)} unchanged, "
                        f"failures {_classes(c.get('failures') or {})}")
+            if c.get("notes"):
+                typer.echo(f"    notes: {_classes(c['notes'])}")
 
 
 def _classes(counts: dict) -> str:

@@ -6,8 +6,9 @@ attachments (XLSX, XLS), then the text. The last rank has two readers of the sam
 the flattened text, and for a PDF the grid read from word positions where nothing is ruled; per
 table the one that read more cells wins (positions keep blank cells in their columns, flattened text
 cannot; a header over many unruled columns is easier to read in printed order). Flattened text is,
-for a page with tables, the same tables again and must not be counted twice. A 2019+ table heading
-with nothing under it is an image-only table and is flagged, not read as zeros.
+for a page with tables, the same tables again and must not be counted twice. A source with two
+tables of one kind keeps one (``parsing.duplicate_tables``). A 2019+ table heading with nothing
+under it is an image-only table and is flagged, not read as zeros.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dataclasses import replace
 
 
 from parsing.checks import check_cells
+from parsing.duplicate_tables import keep_one_table_per_kind
 from parsing.figures import extract_figures
 from parsing.sections import split_sections
 from parsing.tables import PROACTIVE, REQUESTS, REVIEW, TableParse, parse_html_tables
@@ -132,7 +134,7 @@ def parse_content(text: str, *, html: str | None = None, year: int | None = None
         text_rank.insert(0, _from_markup(grid_html, f"{origin}-grid"))
     text_tables = text_rank[0] if len(text_rank) == 1 else _most_cells(text_rank)
     sources = [_from_markup(html, origin), _xlsx_tables(xlsx, snapshot_hash), text_tables]
-    tables = _choose_tables(sources)
+    tables = keep_one_table_per_kind(_choose_tables(sources))  # cells and figures from the same table
     fmt, flags = decide_format(tables.formats, year, text)
     flags = tables.flags + flags + check_cells(tables.cells)
     flags += _image_only_flags(sections, tables.tables(), html) if fmt is not None else []

@@ -2,6 +2,17 @@
 
 Pure functions over already-decoded, already-simplified strings. Every value carries the evidence
 it came from (``*_from``), so a user can see why a report got its agency and year.
+
+Publication date: the page's own record wins over the listing's. In order: the metadata block's
+publication labels (公开日期, 发布日期, 发布时间 …); the CMS's ``PubDate``-style meta tags; a byline's
+时间/日期; the block's 成文日期 (the date the document was signed, days before it went up); and only
+then the date the listing printed beside the link. A listing date is the list's display date, which
+CMSs refresh when a page is re-saved or a column migrates in a site rebuild (DOMAIN: "column URLs
+drift when sites are rebuilt"), so it runs later than the page's own date, never earlier; on the
+reference pages the page's own dates (block, ``PubDate``, byline) agree with each other. A date
+before 1 December of the statistical year cannot be the publication of that year's report (reports
+appear from January of the next year; late ones later still) and is passed over. When the listing
+disagrees with the date taken, ``published_from`` says so, with the listing's date.
 """
 from __future__ import annotations
 
@@ -18,13 +29,25 @@ from core.years import year_in_text, year_in_url
 LABELS: dict[str, tuple[str, ...]] = {
     "index_no": ("索引号",),
     "publisher": ("发布机构", "发文机关", "发布单位", "信息来源", "来源"),
-    "published": ("公开日期", "发布日期", "发文日期", "发布时间", "成文日期", "时间"),
+    "published": ("公开日期", "发布日期", "发文日期", "发布时间", "公开时间"),
+    "dated": ("时间", "日期"),  # a byline's bare 时间：/日期：
+    "written": ("成文日期", "印发日期"),
     "doc_no": ("文号", "发文字号"),
     "topic": ("主题分类", "组配分类"),
     "name": ("名称", "标题"),
 }
+# Labels so short that they end longer words: "统计时间：2019年1月1日至…" is no publication date,
+# "数据来源：" no publisher. (Not every word before them: Word-flattened bylines print
+# "来源：市公安局时间：2017-01-12" with nothing between.)
+_NOT_BEFORE = {
+    "时间": ("统计", "截止", "答复", "办理", "受理", "处理", "申请", "办结", "工作", "办公", "服务", "开放", "咨询", "会议",
+           "活动", "报名", "有效", "实施", "执行", "施行", "起止", "完成"),
+    "日期": ("统计", "截止", "答复", "办理", "受理", "处理", "申请", "办结", "有效", "实施", "施行", "起止", "完成", "出生"),
+    "来源": ("数据", "资金", "经费", "信息资料"),
+}
 _ALL_LABELS = sorted({label for labels in LABELS.values() for label in labels}, key=len, reverse=True)
-_LABEL_ALT = "|".join(r"\s*".join(map(re.escape, label)) for label in _ALL_LABELS)
+_LABEL_ALT = "|".join("".join(f"(?<!{word})" for word in _NOT_BEFORE.get(label, ())) + r"\s*".join(map(re.escape, label))
+                      for label in _ALL_LABELS)
 _LABEL_COLON = re.compile(rf"(?P<label>{_LABEL_ALT})\s*[:：]")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _REPORT_WORDS = re.compile(r"信息公开|年报|年度报告|工作报告")
@@ -33,11 +56,17 @@ _AGENCY_END = (
     "人民政府办公厅|人民政府办公室|人民政府|委员会|办公厅|办公室|管理局|监督局|公安局|公安厅|局|厅|委|办|署|院|会|"
     "中心|政府|馆|社|所|站|队|部|处|行|关|区|县|市|镇|乡|街道"
 )
+# Body suffixes of _AGENCY_END that are not place levels (a name ending in one is not a bare place).
+_AGENCY_WORDS = "人民政府|政府|委员会|办公厅|办公室|局|厅|委|办|署|院|会|中心|馆|社|所|站|队|部|处|行|关"
 _AGENCY_IN_TITLE = re.compile(
     rf"^(?:关于)?(?:(?:19|20)\d{{2}}\s*年度?)?(?P<agency>[\u4e00-\u9fff（）()]{{2,40}}?(?:{_AGENCY_END}))"
     rf"(?:(?:19|20)\d{{2}}\s*年度?)?(?:的)?(?:政府|政务)?信息公开"
 )
 _SHORT_AGENCY = re.compile(r"^(?:市|省|区|县|州|自治区|本)")
+# A title that names only a place (清河县2012年政府信息公开年报) means that place's government.
+_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,14}?(?:自治区|自治州|自治县|自治旗|特别行政区|省|市|县|区|州|旗|盟|镇|乡|街道)$")
+# Zones run by a 管理委员会, not a 人民政府: their bare name is left as printed.
+_ZONE = re.compile(r"(?:开发区|高新区|新区|实验区|试验区|示范区|园区|保税区|合作区|自贸区)$")
 _SHORT_LEVEL = re.compile(r"^(?:自治区|自治州|省|市|区|县|州|旗)")  # the level a short name starts with
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||-{1,2}|–|—)\s*")
 _STATS_PERIOD = re.compile(r"(?:统计|数据).{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
@@ -77,10 +106,13 @@ def parse_metadata(
     block = label_values(flatten_for_labels(html) if html else body_text)
     if not block and soup is not None:
         block = label_values(body_text)
+    if soup is not None and (source := soup.find("meta", attrs={"name": re.compile(r"^ContentSource$", re.I)})):
+        if source.get("content", "").strip():  # TRS pages name the publishing body here too
+            block.setdefault("publisher", []).append(to_simplified(source["content"].strip()))
     title, title_from = _title(soup, link_text, block, body_text)
     agency, agency_from = _agency(title, link_text, block, default_agency)
     year, year_from = _year(link_text, title, url, block, body_text)
-    published, published_from = _published(block, soup, list_date)
+    published, published_from = _published(block, soup, list_date, year)
     return Metadata(
         title=title, title_from=title_from, agency=agency, agency_from=agency_from, year=year,
         year_from=year_from, published=published, published_from=published_from,
@@ -182,9 +214,39 @@ def resolve_short_name(short: str, *fuller: str | None) -> str | None:
     return None
 
 
+def place_government(place: str, source_name: str | None) -> tuple[str, str] | None:
+    """The body a bare place name (清河县) stands for, with how it was found: the source's own name
+    when it is that place's (清河县人民政府 on its own site), else the place's 人民政府 (街道: 办事处);
+    None when ``place`` is not a bare place name, or is a zone whose body is a 管委会."""
+    short_government = _SHORT_GOVERNMENT.match(place)
+    if short_government and _PLACE.match(short_government.group(1)):
+        place = short_government.group(1)
+    elif not _PLACE.match(place) or re.search(f"(?:{_AGENCY_WORDS})$", place):
+        return None
+    if source_name and source_name != place and source_name.startswith(place):
+        return source_name, "resolved from the source name"
+    if _ZONE.search(place):
+        return None
+    suffix = "办事处" if place.endswith("街道") else "人民政府"
+    return place + suffix, f"the place's {suffix}"
+
+
+_SHORT_GOVERNMENT = re.compile(r"^(.+?(?:省|市|县|区|州|旗|盟|镇|乡))政府$")  # 清河县政府: the 人民政府's everyday name
+
+
 def _agency(title, link_text, block, default_agency) -> tuple[str | None, str | None]:
+    agency, where = _agency_named(title, link_text, block, default_agency)
+    short = _SHORT_GOVERNMENT.match(agency or "")
+    if short and _PLACE.match(short.group(1)):
+        return short.group(1) + "人民政府", f"{where} ({agency} is its 人民政府)"
+    return agency, where
+
+
+def _agency_named(title, link_text, block, default_agency) -> tuple[str | None, str | None]:
     for text, where in ((title, "title"), (_clean(link_text or ""), "link text")):
         agency = agency_in_title(text)
+        if agency and (government := place_government(agency, default_agency)):
+            return government[0], f"{where}'s place {agency!r}: {government[1]}"
         if agency and not _SHORT_AGENCY.match(agency):
             return agency, where
     for publisher in block.get("publisher", []):
@@ -222,16 +284,35 @@ def _year(link_text, title, url, block, body_text) -> tuple[int | None, str | No
     return None, None
 
 
-def _published(block, soup, list_date) -> tuple[str | None, str | None]:
-    for value in block.get("published", []):
-        if date := parse_date(value):
-            return date, "metadata block"
+_PUBDATE_META = re.compile(r"^(?:PubDate|publishdate|pubdate|firstpublishedtime|publishtime|"
+                           r"article:published_time|dcterms\.issued|DC\.Date)$", re.I)
+
+
+def _published(block, soup, list_date, year) -> tuple[str | None, str | None]:
+    """The publication date and where it came from (see the module's docstring for the order)."""
+    candidates: list[tuple[str, str]] = [(value, "metadata block") for value in block.get("published", [])]
     if soup is not None:
-        meta = soup.find("meta", attrs={"name": re.compile(r"^(PubDate|publishdate|pubdate)$", re.I)})
-        if meta and meta.get("content") and (date := parse_date(meta["content"])):
-            return date, "meta PubDate"
-    if list_date and (date := parse_date(list_date)):
-        return date, "listing"
+        candidates += [(meta["content"], f"meta {meta.get('name')}") for meta in soup.find_all("meta", attrs={"name": _PUBDATE_META})
+                       if meta.get("content")]
+    candidates += [(value, "byline") for value in block.get("dated", [])]
+    candidates += [(value, "metadata block 成文日期") for value in block.get("written", [])]
+    listed = parse_date(list_date) if list_date else None
+    if listed:
+        candidates.append((listed, "listing"))
+    earliest = f"{year:04d}-12-01" if year else None
+    passed_over = []
+    for value, where in candidates:
+        date = parse_date(value)
+        if date is None:
+            continue
+        if earliest and date < earliest:
+            passed_over.append(f"{where} {date}")
+            continue
+        if listed and where != "listing" and listed != date:
+            where += f" (the listing shows {listed})"
+        if passed_over:
+            where += f" (passed over, before the statistical year's end: {', '.join(passed_over)})"
+        return date, where
     return None, None
 
 

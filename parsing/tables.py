@@ -16,6 +16,16 @@ and a group label above three item rows in the 2021 layout; which one is decided
 Blank cells (empty, ``&nbsp;``, "-", "/", "无") are read as 0 with ``empty=True``, and every table
 with blanks gets one ``empty_cells_as_zero`` flag listing them. Unreadable cells are flagged, never
 guessed.
+
+Header and data grids that do not line up: Word saves tables whose header cells sit on other column
+boundaries than the data cells below them (its "misaligned columns"; a merged 自然人 header one fine
+column wider than the 自然人 numbers), so a data cell's first grid column can fall under its
+neighbour's header and a whole column (25 cells of 商业企业) is lost as a "duplicate". When the grid
+mapping loses or doubles a printed data cell, the 申请 and 复议诉讼 tables are read by header text and
+count instead: the columns the header names, in the national template's order (the codebook's), are
+matched to each row's printed number cells in order when their counts agree; the table is flagged
+``columns_aligned_by_order``, and a row whose count does not agree is flagged ``columns_unaligned``
+with its numbers (never silently dropped).
 """
 from __future__ import annotations
 
@@ -47,6 +57,7 @@ class GridCell:
 
     text: str  # as printed, whitespace folded
     key: str = field(init=False)  # comparison key (see normalization.text.match_key)
+    filler: bool = False  # not printed: padding of a row shorter than the table
 
     def __post_init__(self) -> None:
         self.key = match_key(self.text)
@@ -286,7 +297,7 @@ def table_to_grid(table: Tag) -> Grid:
         row = []
         for c in range(width):
             # Short rows (fewer cells than the table is wide) are padded with blank cells.
-            row.append(placed.get((r, c)) or filler.setdefault((r, c), GridCell("")))
+            row.append(placed.get((r, c)) or filler.setdefault((r, c), GridCell("", filler=True)))
         grid.append(row)
     return grid
 
@@ -430,6 +441,66 @@ def _data_cells(row: Sequence[GridCell], codes: Sequence[str | None], label_cell
     return out
 
 
+# Column alignment by header text and count ------------------------------------------------------
+
+def _is_data_text(key: str) -> bool:
+    return key in _BLANKS or is_numeric_text(key)
+
+
+def _printed_cells(row: Sequence[GridCell]) -> tuple[list[GridCell], list[tuple[GridCell, int]]]:
+    """(label cells, number cells with their first grid column) of a row, read by content: the
+    printed text cells, and the printed number-or-blank cells to the right of the last of them."""
+    first: dict[int, int] = {}
+    for c, cell in enumerate(row):
+        if not cell.filler:
+            first.setdefault(id(cell), c)
+    cells = _distinct(cell for cell in row if not cell.filler)
+    texts = [i for i, cell in enumerate(cells) if not _is_data_text(cell.key)]
+    start = texts[-1] + 1 if texts else 0
+    return [cells[i] for i in texts], [(cell, first[id(cell)]) for cell in cells[start:]]
+
+
+def _lines_up(view: "_RowView", numbers: Sequence[tuple[GridCell, int]]) -> bool:
+    """Whether the grid mapping reads every printed number of the row under a code of its own (a
+    blank under no header, or sharing a code, loses nothing)."""
+    mapped = {id(cell): code for code, cell, _ in view.data}
+    codes = [mapped.get(id(cell)) for cell, _ in numbers]
+    return all(code is not None and codes.count(code) == 1
+               for code, (cell, _) in zip(codes, numbers) if cell.key not in _BLANKS)
+
+
+def _align_by_order(views: list["_RowView"], rows: Sequence[Sequence[GridCell]], order: Sequence[str],
+                    parts: Sequence[Sequence[GridCell]], codes: Sequence[str | None], out: "CellBuilder",
+                    table_name: str) -> None:
+    """When header and data columns do not line up, re-read the rows by header text and count (see
+    the module docstring). ``views`` are rewritten in place; rows that line up are left alone."""
+    printed = [_printed_cells(row) for row in rows]
+    if all(_lines_up(view, numbers) for view, (_, numbers) in zip(views, printed) if numbers):
+        return
+    first_column = {code: c for c, code in reversed(list(enumerate(codes))) if code is not None}
+    aligned, unaligned = 0, []
+    for view, (label_cells, numbers) in zip(views, printed):
+        if all(cell.key in _BLANKS for cell, _ in numbers) and not label_cells:
+            continue  # a spacer row (Word's supportMisalignedColumns row) or an empty one
+        while len(numbers) > len(order) and numbers[-1][0].key in _BLANKS:
+            numbers = numbers[:-1]  # trailing blank cells beyond the header: padding, not a column
+        if len(numbers) == len(order):
+            view.label_cells = label_cells or view.label_cells
+            view.data = [(code, cell, first_column[code]) for code, (cell, _) in zip(order, numbers)]
+            aligned += 1
+        elif not _lines_up(view, numbers):
+            unaligned.append({"row_label": " / ".join(cell.text for cell in label_cells),
+                              "numbers": [cell.text for cell, _ in numbers], "columns": list(order)})
+            view.data = []
+    if aligned:
+        out.flag("columns_aligned_by_order",
+                 f"{table_name} table: header and data columns do not line up; {aligned} rows read by header text and "
+                 f"count ({len(order)} columns: {', '.join(order)})", {"rows": aligned, "columns": list(order)})
+    for row in unaligned:
+        out.flag("columns_unaligned", f"{table_name} table row {row['row_label']!r}: {len(row['numbers'])} numbers "
+                 f"for {len(order)} header columns; not read", row)
+
+
 # requests --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -527,6 +598,10 @@ def _read_requests(grid: Grid, out: CellBuilder) -> None:
         out.flag("columns_missing", f"申请 table: no column for {', '.join(missing)}", {"columns": missing})
     labels = _label_columns(codes)
     rows = [_request_row_view(grid[r], labels, codes) for r in range(body_start, len(grid))]
+    named = set(codes) | {code for cell in _distinct(c for r in range(body_start) for c in grid[r])
+                          if (code := _request_column([cell])) is not None}
+    order = [code for code, _ in load_codebook().table(REQUESTS).columns.items() if code in named]
+    _align_by_order(rows, grid[body_start:], order, parts, codes, out, "申请")
     _emit_request_rows(rows, parts, codes, out)
 
 
@@ -630,8 +705,11 @@ def _read_review(grid: Grid, out: CellBuilder) -> None:
         out.flag("rows_ignored", f"复议诉讼 table has {len(extra)} more rows; read the first", {"rows": len(extra)})
     row = body[0]
     label_cells = _distinct(row[c] for c in labels if row[c].key)
-    row_label = " / ".join(cell.text for cell in label_cells)
-    for column, cell, c in _data_cells(row, codes, label_cells):
+    view = _RowView(label_cells, _data_cells(row, codes, label_cells))
+    order = [code for code in expected if code in set(codes)]
+    _align_by_order([view], [row], order, parts, codes, out, "复议诉讼")
+    row_label = view.label
+    for column, cell, c in view.data:
         out.add("count", column, cell.key, row_label, _column_label(parts[c]))
 
 

@@ -37,6 +37,10 @@ class ListingParse:
     links: list[Link] = field(default_factory=list)
     next_requests: list[PageRequest] = field(default_factory=list)
     claimed_pages: int | None = None  # how many pages the listing says it has (may be absurd: 9999)
+    # True when each of ``next_requests`` starts a listing of its own (gkmlpt categories), so that one
+    # of them ending does not end the others; False when they page one listing.
+    separate_listings: bool = False
+    notes: list[str] = field(default_factory=list)  # things the run's counts must say (e.g. a fallback taken)
 
 
 @runtime_checkable

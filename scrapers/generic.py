@@ -52,6 +52,21 @@ def item_links(soup: BeautifulSoup, base_url: str) -> list[Link]:
     return links
 
 
+def is_pager(text: str, url: str) -> bool:
+    """An anchor a reader clicks to page a list: 下一页 / 尾页 / a page number, or a list-page href."""
+    text = text.strip()
+    return bool(_NEXT_TEXT.match(text)) or (text.isdigit() and len(text) <= 4) or bool(_PAGE_HREF.search(url))
+
+
+# A link with a title's worth of text is an item, whatever its URL looks like (/art/2019/1/15/12.html).
+_PAGER_TEXT_MAX = 6
+
+
+def is_pager_link(link: Link) -> bool:
+    """A listing's link that pages it (下一页, "7", 尾页), as opposed to an item of the list."""
+    return len(link.text.strip()) <= _PAGER_TEXT_MAX and is_pager(link.text, link.url)
+
+
 def pagination_requests(soup: BeautifulSoup, base_url: str) -> list[PageRequest]:
     host = urlsplit(base_url).netloc
     found: list[PageRequest] = []
@@ -62,20 +77,53 @@ def pagination_requests(soup: BeautifulSoup, base_url: str) -> list[PageRequest]
             continue
         text = anchor.get_text(strip=True)
         url = urljoin(base_url, href).split("#")[0]
-        is_pager = bool(_NEXT_TEXT.match(text)) or (text.isdigit() and len(text) <= 4) or bool(_PAGE_HREF.search(url))
-        if is_pager and urlsplit(url).netloc == host and url not in seen:
+        if is_pager(text, url) and urlsplit(url).netloc == host and url not in seen:
             seen.add(url)
             found.append(PageRequest(url))
     return found
 
 
+# How far up from an anchor its list item may be (a > span > div > li), and how much text after it
+# may hold its date before that text is another item's.
+_ITEM_DEPTH = 4
+_AFTER_CHARS = 80
+
+
 def _date_near(anchor) -> str | None:
-    """The date printed in the anchor's list item (``<li><a/><span>2013-01-15</span></li>``)."""
-    container = anchor.find_parent(["li", "tr", "dd", "p"]) or anchor.parent
-    if container is None:
-        return None
-    match = _DATE.search(container.get_text(" ", strip=True))
+    """The date printed beside the anchor in its list: inside the smallest element that holds this
+    link and no other (``<li><a/><span>2013-01-15</span></li>``, ``<tr><td><a/></td><td>…</td></tr>``,
+    ``<div class="item">``), else in the text that follows it up to the next link (``<dt><a/></dt>
+    <dd>2013-01-15</dd>``: definition lists and bare ``<a/> 2013-01-15<br>`` runs)."""
+    href = anchor.get("href")
+    node = anchor
+    for _ in range(_ITEM_DEPTH):
+        parent = node.parent
+        if parent is None or parent.name in ("body", "html", "[document]"):
+            break
+        if any(other.get("href") != href for other in parent.find_all("a", href=True)):
+            break  # the list itself: its text holds other items' dates
+        node = parent
+        if date := _date_in(node.get_text(" ", strip=True)):
+            return date
+    if node.name in ("li", "tr"):
+        return None  # a whole list item without a date: the text after it is the next item's
+    own = {id(text) for text in anchor.find_all(string=True)}
+    following = []
+    for element in anchor.next_elements:
+        if getattr(element, "name", None) == "a":
+            break
+        if isinstance(element, str) and id(element) not in own:
+            following.append(str(element))
+            if sum(map(len, following)) > _AFTER_CHARS:
+                break
+    return _date_in(" ".join(following)[:_AFTER_CHARS + 20])
+
+
+def _date_in(text: str) -> str | None:
+    match = _DATE.search(text)
     if not match:
         return None
     year, month, day = match.groups()
+    if not 1 <= int(month) <= 12 or not 1 <= int(day) <= 31:
+        return None
     return f"{year}-{int(month):02d}-{int(day):02d}"

@@ -332,7 +332,10 @@ def _copy_rows(s: Session, table, rows: list[dict]) -> None:
             copy.write_row([Json(row[c]) if c in as_json else row[c] for c in columns])
 
 
-PARSER_VERSION = "2"  # 2: PDFs read with pdfplumber (tables by cell geometry), XLS/DOC/WPS read. Bump when parsers change what they produce; `govreports reparse` then rewrites
+# Bump when parsers change what they produce; `govreports reparse` then rewrites. 2: PDFs read with
+# pdfplumber (tables by cell geometry), XLS/DOC/WPS read; 3: Word tables aligned by header text, one
+# table per kind, pre-2019 zeros in words, page dates over listing dates, short place names.
+PARSER_VERSION = "3"
 
 
 def parse_key_for(text_key: str) -> str:

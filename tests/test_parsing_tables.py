@@ -274,3 +274,72 @@ def test_text_proactive_row_under_header_words():
 def test_text_short_run_is_flagged():
     flags = parse_text_tables(FLAT).flags
     assert any(f.kind == "text_row_incomplete" and f.data["row"] == "withheld.prohibited" for f in flags)
+
+
+# --- Word "misaligned columns" (issue 13, class 6): header cells on other boundaries than data --------
+
+WORD_2021 = FIXTURES / "report_2021_word_misaligned_gbk.html"
+
+
+@pytest.fixture(scope="module")
+def word2021():
+    from fetching.decode import decode_html
+
+    result = parse_html_tables(decode_html(WORD_2021.read_bytes(), "text/html").text)
+    return result, {(c.table, c.row, c.column): c for c in result.cells}
+
+
+def test_word_table_keeps_every_column(word2021):
+    requests = [c for c in word2021[0].cells if c.table == "requests"]
+    assert len(requests) == 25 * 7  # before: 150, the 商业企业 column lost
+
+
+@pytest.mark.parametrize("row, column, value", [
+    ("received", "natural_person", 40), ("received", "commercial", 6), ("received", "legal_service", 1),
+    ("received", "total", 47), ("unavailable.not_held", "commercial", 2), ("carried_forward", "commercial", 2),
+    ("disclosed", "total", 13), ("other.no_correction", "natural_person", 2),
+])
+def test_word_table_cells_under_their_own_headers(word2021, row, column, value):
+    assert word2021[1][("requests", row, column)].value == value
+
+
+def test_word_table_commercial_label_as_printed(word2021):
+    assert word2021[1][("requests", "received", "commercial")].column_label == "申请人情况 / 法人或其他组织 / 商业企业"
+
+
+def test_word_table_is_flagged_as_aligned_by_order_and_nothing_else(word2021):
+    kinds = [f.kind for f in word2021[0].flags if f.table == "requests"]
+    assert kinds == ["columns_aligned_by_order"]
+
+
+def test_word_table_identities_hold(word2021):
+    from parsing.checks import check_cells
+
+    assert check_cells(word2021[0].cells) == []
+
+
+def test_word_table_review_and_proactive_read_as_usual(word2021):
+    assert word2021[1][("review_litigation", "count", "reconsideration.total")].value == 2
+    assert word2021[1][("proactive", "licensing", "decisions")].value == 215
+
+
+def _requests_table(header_natural_colspan: int, data_rows: str) -> str:
+    return (f'<table><tr><td colspan="3" rowspan="3">申请情况</td><td colspan="{6 + header_natural_colspan}">申请人情况</td></tr>'
+            f'<tr><td rowspan="2" colspan="{header_natural_colspan}">自然人</td><td colspan="5">法人或其他组织</td><td rowspan="2">总计</td></tr>'
+            '<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>'
+            f'{data_rows}</table>')
+
+
+def test_a_row_whose_count_cannot_be_aligned_is_flagged_with_its_numbers():
+    rows = ('<tr><td colspan="3">一、本年新收政府信息公开申请数量</td><td>4</td><td colspan="2">2</td><td>0</td><td>0</td><td>0</td><td>0</td><td>6</td></tr>'
+            '<tr><td colspan="3">二、上年结转政府信息公开申请数量</td><td>1</td><td colspan="2">0</td><td>0</td><td>1</td></tr>')
+    result = parse_html_tables(_requests_table(2, rows))
+    unaligned = [f for f in result.flags if f.kind == "columns_unaligned"]
+    assert [f.data["numbers"] for f in unaligned] == [["1", "0", "0", "1"]]
+    assert {c.column: c.value for c in result.cells if c.row == "received"}["commercial"] == 2
+
+
+def test_trailing_blank_padding_cells_are_no_misalignment():
+    rows = '<tr><td colspan="3">一、本年新收政府信息公开申请数量</td>' + "<td>1</td>" * 7 + "<td></td><td>&nbsp;</td></tr>"
+    result = parse_html_tables(_requests_table(1, rows))
+    assert len(result.cells) == 7 and not [f for f in result.flags if f.kind.startswith("columns_")]

@@ -45,3 +45,45 @@ def test_pager_shapes(href, text):
 def test_off_host_pager_not_followed():
     soup = BeautifulSoup('<a href="http://other.gov.cn/index_2.html">下一页</a>', "lxml")
     assert pagination_requests(soup, "http://x.gov.cn/col/index.html") == []
+
+
+# The date beside a link, in the list layouts real CMSs print (issue 13, class 3) ------------------
+
+LIST_LAYOUTS = {
+    "li, date after": '<ul><li><a href="/a.html">A</a><span>2021-01-19</span></li><li><a href="/b.html">B</a><span>2020-01-20</span></li></ul>',
+    "li, date first": '<ul><li><span>[2021-01-19]</span><a href="/a.html">A</a></li><li><span>[2020-01-20]</span><a href="/b.html">B</a></li></ul>',
+    "dl dt/dd": '<dl><dt><a href="/a.html">A</a></dt><dd>2021-01-19</dd><dt><a href="/b.html">B</a></dt><dd>2020-01-20</dd></dl>',
+    "div items": ('<div class="list"><div class="item"><div class="t"><a href="/a.html">A</a></div><div class="d">2021年1月19日</div>'
+                  '</div><div class="item"><div class="t"><a href="/b.html">B</a></div><div class="d">2020年1月20日</div></div></div>'),
+    "br runs": '<div><a href="/a.html">A</a> 2021-01-19<br><a href="/b.html">B</a> 2020-01-20<br></div>',
+    "table rows": ('<table><tr><td><a href="/a.html">A</a></td><td>2021/01/19</td></tr>'
+                   '<tr><td><a href="/b.html">B</a></td><td>2020/01/20</td></tr></table>'),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LIST_LAYOUTS))
+def test_list_date_in_every_layout(layout):
+    from scrapers.generic import item_links
+
+    links = item_links(BeautifulSoup(LIST_LAYOUTS[layout], "lxml"), "http://x.gov.cn/col/")
+    assert [(link.url, link.list_date) for link in links] == [
+        ("http://x.gov.cn/a.html", "2021-01-19"), ("http://x.gov.cn/b.html", "2020-01-20")]
+
+
+def test_an_item_without_a_date_does_not_take_the_next_items():
+    html = '<ul><li><a href="/a.html">A</a></li><li><span>2020-01-20</span><a href="/b.html">B</a></li></ul>'
+    from scrapers.generic import item_links
+
+    assert [link.list_date for link in item_links(BeautifulSoup(html, "lxml"), "http://x.gov.cn/")] == [None, "2020-01-20"]
+
+
+@pytest.mark.parametrize("text, url, pager", [
+    ("下一页", "http://x.gov.cn/col/index_2.html", True), ("7", "http://x.gov.cn/col/?page=7", True),
+    ("尾页", "http://x.gov.cn/col/index_99.html", True),
+    ("某县2019年政府信息公开工作年度报告", "http://x.gov.cn/art/2020/1/15/12.html", False),  # an item, whatever its URL
+])
+def test_pager_links_are_not_items(text, url, pager):
+    from scrapers.base import Link
+    from scrapers.generic import is_pager_link
+
+    assert is_pager_link(Link(url, text, "http://x.gov.cn/col/")) is pager

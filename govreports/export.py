@@ -2,7 +2,8 @@
 
 Contract fields: agency, year, title, url, urls, published, text, text_original, source_ids,
 figures, stats, first_seen_run, last_seen_run. Added by us, never removed: id, canonical_reason,
-format, copies (every copy with how it matched), flags, figures_evidence.
+format, copies (every copy with how it matched), flags, figures_evidence, place (the agency's
+division, level, kind and parent: ``govreports.regions``).
 """
 from __future__ import annotations
 
@@ -17,12 +18,17 @@ from storage.models import Copy, FigureRow, FlagRow, Report, StatRow
 from storage.store import Store
 
 FIGURE_KEYS = ("applications_received", "disclosed", "partially_disclosed", "reconsiderations", "lawsuits")
+PLACE_FIELDS = ("division", "division_code", "level", "agency_kind", "parent", "province")
 CSV_FIELDS = ["id", "agency", "year", "title", "url", "published", "first_seen_run", "last_seen_run", "n_urls",
-              "n_stats", "n_flags", "source_ids", *(f"figures.{k}" for k in FIGURE_KEYS)]
+              "n_stats", "n_flags", "source_ids", *(f"figures.{k}" for k in FIGURE_KEYS),
+              *(f"place.{k}" for k in PLACE_FIELDS)]
 
 
 def report_records(store: Store) -> Iterator[dict]:
     """Export records in a stable order (agency, year)."""
+    from govreports.dataviews import agency_places, carry_over_flag_for
+
+    agency_place = agency_places(store)
     with store.session() as s:
         for report in s.scalars(select(Report).order_by(Report.agency, Report.year)):
             copies = list(s.scalars(select(Copy).where(Copy.report_id == report.id).order_by(Copy.seq)))
@@ -30,6 +36,8 @@ def report_records(store: Store) -> Iterator[dict]:
             stats = list(s.scalars(select(StatRow).where(StatRow.report_id == report.id).order_by(StatRow.id)))
             flags = list(s.scalars(select(FlagRow).where(FlagRow.report_id == report.id).order_by(FlagRow.position)))
             elsewhere = _same_text_elsewhere(s, report.id, [c.text_key for c in copies])
+            carried = _flag_dicts([carry_over_flag_for(s, report)])  # computed on read: load order never matters
+            place = agency_place[report.agency]
             yield {
                 "id": report.id,
                 "agency": report.agency,
@@ -50,7 +58,7 @@ def report_records(store: Store) -> Iterator[dict]:
                            "row_label": c.row_label, "column_label": c.column_label, "table_index": c.table_index,
                            "empty": c.empty, "snapshot": c.snapshot_hash} for c in stats],
                 "flags": [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags]
-                + elsewhere,
+                + elsewhere + carried,
                 "format": report.format,
                 "canonical_reason": report.canonical_reason,
                 "copies": [{"id": c.id, "url": c.url, "kind": c.kind, "source_id": c.source_id, "official": c.official,
@@ -59,6 +67,7 @@ def report_records(store: Store) -> Iterator[dict]:
                             "first_seen_run": c.first_seen_run, "last_seen_run": c.last_seen_run} for c in copies],
                 "first_seen_run": report.first_seen_run,
                 "last_seen_run": report.last_seen_run,
+                "place": {k: getattr(place, k) for k in (*PLACE_FIELDS, "origin")},
             }
 
 
@@ -74,6 +83,10 @@ def _same_text_elsewhere(s, report_id: str, text_keys: list[str]) -> list[dict]:
     others = [{"id": r.id, "agency": r.agency, "year": r.year} for r in rows]
     detail = "same text as " + ", ".join(f"{o['agency']} {o['year']}" for o in others)
     return [{"kind": "same_text_as_other_report", "table": None, "detail": detail, "data": {"reports": others}}]
+
+
+def _flag_dicts(flags: list) -> list[dict]:
+    return [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags if f is not None]
 
 
 def _number(value: float) -> float | int:
@@ -105,4 +118,5 @@ def _flat(record: dict) -> dict:
     row.update({"n_urls": len(record["urls"]), "n_stats": len(record["stats"]), "n_flags": len(record["flags"]),
                 "source_ids": " ".join(record["source_ids"])})
     row.update({f"figures.{k}": record["figures"].get(k) for k in FIGURE_KEYS})
+    row.update({f"place.{k}": record["place"].get(k) for k in PLACE_FIELDS})
     return row

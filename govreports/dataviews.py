@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import fields
+from pathlib import Path
 
 from sqlalchemy import or_, select
 
@@ -106,3 +107,30 @@ def agency_places(store: Store, sources: list[Source] | None = None) -> dict[str
     with store.session() as s:
         agencies = set(s.scalars(select(Report.agency).distinct()))
     return places(agencies | set(given), given)
+
+
+def open_for_reading(db: str | None) -> Store:
+    """A Store over an existing database, never creating or migrating one (read commands: browse,
+    plot, metrics, compare). A missing SQLite file or an empty database is bad input (exit 2)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from govreports.errors import ConfigError
+    from storage.db import resolve_db_url
+
+    url = resolve_db_url(db)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and (not parsed.database or not Path(parsed.database).is_file()):
+        raise ConfigError(f"no database at {parsed.database or url}: crawl into it first, or pass --db")
+    store = Store(url, create=False)
+    try:
+        has_reports = inspect(store.engine).has_table("reports")
+    except OperationalError as exc:
+        store.close()
+        raise ConfigError(f"cannot open the database {parsed.render_as_string(hide_password=True)}: "
+                          f"{str(exc.orig).strip().splitlines()[0]}") from None
+    if not has_reports:
+        store.close()
+        raise ConfigError(f"{parsed.render_as_string(hide_password=True)} is not a govreports database (no reports table)")
+    return store

@@ -161,3 +161,56 @@ def test_metrics_of_a_report_that_breaks_its_identity(db_url):
     assert any(c.startswith("broken_identity") and "received + carried_over == total + carried_forward" in c
                for c in rate.caveats)
     store.close()
+
+
+# -- the metrics' own export, and the browse database from either backend ---------------------------------
+
+def _cli(*args: str):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "govreports", *args], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+
+
+def test_metrics_command_exports_per_report_and_rolled_up(db_url, tmp_path):
+    import csv
+
+    from storage.store import Store
+
+    store = Store(db_url)
+    load_report(store, "东莞市公安局", 2021, simple_requests(40, 0, 10, 5, 3, 18, 4))
+    load_report(store, "佛山市公安局", 2021, simple_requests(20, 0, 2, 0, 1, 17, 0))
+    store.close()
+    per_report = tmp_path / "m.csv"
+    result = _cli("metrics", "--db", db_url, "--out", str(per_report))
+    assert result.returncode == 0, result.stderr
+    assert "公开率" in result.stdout and "formula: (requests/disclosed/total" in result.stdout
+    rows = {(r["agency"], r["metric"]): r for r in csv.DictReader(per_report.open(encoding="utf-8"))}
+    assert float(rows[("东莞市公安局", "disclosure_rate")]["value"]) == pytest.approx(15 / 36)
+    assert rows[("东莞市公安局", "disclosure_rate")]["level"] == "市"
+    rolled = tmp_path / "r.csv"
+    assert _cli("metrics", "--db", db_url, "--by", "level", "--out", str(rolled)).returncode == 0
+    pooled = next(r for r in csv.DictReader(rolled.open(encoding="utf-8")) if r["metric"] == "disclosure_rate")
+    assert (pooled["group"], pooled["reports"]) == ("市", "2")
+    assert float(pooled["value"]) == pytest.approx((15 + 2) / (36 + 20))
+
+
+def test_export_sqlite_from_either_backend(db_url, tmp_path):
+    import sqlite3
+
+    from storage.store import Store
+
+    store = Store(db_url)
+    load_report(store, "东莞市公安局", 2021, simple_requests(40, 0, 10, 5, 3, 18, 4))
+    store.close()
+    out = tmp_path / "browse.db"
+    result = _cli("export", "--db", db_url, "--format", "sqlite", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(out) as connection:
+        assert connection.execute("SELECT agency, year, applications_received FROM reports").fetchall() == [
+            ("东莞市公安局", 2021, 40)]
+        assert connection.execute("SELECT count(*) FROM cells").fetchone()[0] > 100
+        assert connection.execute("SELECT value FROM metrics WHERE metric = 'disclosure_rate'").fetchone()[0] == \
+            pytest.approx(15 / 36)

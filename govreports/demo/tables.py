@@ -94,7 +94,7 @@ def _split(total: int, rng: random.Random) -> dict[str, int]:
 def _outcomes(answered: int, rng: random.Random, fmt: str) -> dict[str, int]:
     rows: dict[str, int] = {}
     for code, share in _SHARES.items():
-        rows[code] = round(answered * share * rng.uniform(0.6, 1.4))
+        rows[code] = round(answered * share * rng.uniform(0.85, 1.15))
     if fmt == "2021":
         other = rows.pop("other")
         rows["other.no_correction"], rows["other.other"] = other - other // 3, other // 3

@@ -195,7 +195,7 @@ def _write_metrics(connection: sqlite3.Connection, values: list, places: dict) -
         f"INSERT INTO metrics (report_id, agency, year, metric, name_zh, value, value_pct, numerator, denominator, "
         f"expression, caveats, inputs, {', '.join(PLACE_COLUMNS)}) VALUES ({', '.join('?' * 18)})",
         [(v.report_id, v.agency, v.year, v.metric, names[v.metric], v.value, v.value_pct, v.numerator, v.denominator,
-          v.expression, "; ".join(v.caveats), json.dumps(list(v.inputs), ensure_ascii=False),
+          v.expression, "; ".join(v.caveats), _inputs_text(v.inputs),
           *_place_values(places[v.agency])) for v in values])
     connection.executemany("INSERT INTO metric_dictionary VALUES (?, ?, ?, ?, ?, ?, ?)",
                            [(m.key, m.name_zh, m.name_en, m.unit, m.definition, m.formula, m.caveats) for m in METRICS])
@@ -206,6 +206,18 @@ def _write_metrics(connection: sqlite3.Connection, values: list, places: dict) -
             "denominator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(grouping, r.group, r.year, r.metric, names[r.metric], r.reports, r.value, r.numerator, r.denominator)
              for r in roll_up(values, groups)])
+
+
+def _inputs_text(inputs) -> str:
+    """The cells a metric read, compactly: "requests/disclosed/total=14, … | requests/total/total=83"
+    (numerator | denominator; "(blank)" where the cell was empty and read as 0)."""
+    sides: dict[str, list[str]] = {}
+    for item in inputs:
+        label = f"{item['ref']}={_num(item['value'])}" + (" (blank)" if item.get("empty") else "")
+        if "year" in item:
+            label = f"{item['year']}: {label}"
+        sides.setdefault(item.get("side", ""), []).append(label)
+    return " | ".join(", ".join(labels) for labels in sides.values())
 
 
 def _write_agencies(connection: sqlite3.Connection, places: dict) -> None:
@@ -349,7 +361,7 @@ def table_metadata(codebook_note: str) -> dict:
                         "value": _both("值（比率为 0-1）", "value (rates 0-1)"),
                         "value_pct": _both("同比变化率", "relative change (applications_change)"),
                         "expression": _both("代入数字的公式", "the formula with the numbers"),
-                        "inputs": _both("所用单元格（JSON）", "cells read (JSON)"),
+                        "inputs": _both("所用单元格：分子 | 分母", "cells read: numerator | denominator"),
                         "caveats": _both("注意事项：空白按0、勾稽关系不成立、分母为0", "caveats")},
         },
         "metric_dictionary": {
@@ -406,8 +418,8 @@ BREAKS_SQL = """SELECT b.agency, b.year, b.kind, b.identity, b."where", b.lhs, b
 FROM identity_breaks b JOIN reports r ON r.id = b.report_id
 ORDER BY b.agency, b.year, b.id"""
 
-REPORT_CELLS_SQL = """SELECT c.table_code, c.row_code, c.column_code, c.row_label, c.column_label, c.codebook_row,
-  c.codebook_column, c.value, c.empty, c.url, c.snapshot
+REPORT_CELLS_SQL = """SELECT c.row_label, c.column_label, c.value, c.empty, c.snapshot, c.url, c.codebook_row,
+  c.codebook_column, c.table_code, c.row_code, c.column_code
 FROM cells c
 WHERE c.report_id = :report_id
 ORDER BY c.id"""

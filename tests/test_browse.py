@@ -4,7 +4,6 @@ subprocess on 127.0.0.1, its canned queries read over HTTP."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 import subprocess

@@ -511,7 +511,7 @@ def serve(ds, port: int, on_ready: Callable[[str], None] | None = None) -> None:
     config = uvicorn.Config(ds.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     if on_ready is not None:
-        on_ready(f"http://127.0.0.1:{port}/{DB_NAME}")
+        on_ready(f"http://127.0.0.1:{port}/{ds.get_database().name}")
     server.run()
 
 

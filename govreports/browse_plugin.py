@@ -21,15 +21,15 @@ _REPORT_ID = re.compile(r"^r[0-9a-f]{16}$")
 
 
 @hookimpl
-def render_cell(value, column, table, database, datasette):
+def render_cell(value, column, database, datasette):
     if not isinstance(value, str):
         return None
     if column == "snapshot" and _HASH.match(value):
         return Markup(f'<a href="{datasette.urls.path("/-/snapshot/" + value)}" title="{value}">{value[:12]}…</a>')
-    if column in ("report_id", "other_report_id") or (column == "id" and table == "reports"):
-        if _REPORT_ID.match(value):
-            href = datasette.urls.path(f"/{database}/report_cells?report_id={value}")
-            return Markup(f'<a href="{href}">{escape(value)}</a>')
+    if column in ("report_id", "other_report_id") and _REPORT_ID.match(value):
+        # (a table view shows report_id as its foreign-key label, linking the report's row, instead)
+        href = datasette.urls.path(f"/{database}/report_cells?report_id={value}")
+        return Markup(f'<a href="{href}">{escape(value)}</a>')
     return None
 
 

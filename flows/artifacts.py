@@ -4,9 +4,9 @@ has the same four entries and the Artifacts page keeps one history per key.
 * ``crawl-sources`` (table): per source, list pages, candidate links, reports new / changed /
   unchanged, copies added, failures by outcome class, and the source's state;
 * ``crawl-summary`` (markdown): the run's totals, failed sources, blocked and parked hosts;
-* ``coverage-ledger`` (table): found / late / missing per agency x year (``govreports.coverage``);
+* ``coverage-ledger`` (table): found / late / missing per agency x year (``analysis.coverage``);
 * ``crawl-progress`` (progress): sources finished / sources, updated as each source finishes;
-* ``coverage-heatmap`` (markdown): the ledger drawn as an agency × year heatmap (``govreports.plot``),
+* ``coverage-heatmap`` (markdown): the ledger drawn as an agency × year heatmap (``analysis.plot``),
   embedded as a PNG ``data:`` URI so the UI shows it without a file server (checked in Chromium by
   ``scripts/ui_check.py``). At most ``HEATMAP_MAX_AGENCIES`` rows: the table artifact has them all.
 
@@ -21,7 +21,8 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, \
     update_progress_artifact
 
-from govreports.coverage import LedgerRow, status_counts
+from analysis.coverage import LedgerRow, status_counts
+from flows.stages import STAGES
 
 SOURCES_KEY = "crawl-sources"
 SUMMARY_KEY = "crawl-summary"
@@ -65,16 +66,7 @@ def summary_markdown(summary: dict, coverage: list[LedgerRow] | None = None) -> 
         f"# Crawl run {summary['run_id']}",
         "",
         "| stage | count |", "|---|---:|",
-        f"| sources | {counts['sources']} ({counts['sources_failed']} failed) |",
-        f"| listing pages | {counts['listing_pages']} |",
-        f"| candidate links | {counts['candidates']} |",
-        f"| documents fetched | {counts['documents_fetched']} ({counts['resumed']} resumed) |",
-        f"| not reports | {counts['not_reports']} |",
-        f"| reports new | {counts['reports_new']} |",
-        f"| reports changed | {counts['reports_changed']} |",
-        f"| copies added | {counts['copies_added']} |",
-        f"| copies unchanged | {counts['copies_unchanged']} |",
-        f"| requests | {counts['requests']} |",
+        *(f"| {label} | {counts[key]} |" for label, key in STAGES if key in counts),
         "",
     ]
     lines += _failure_lines(errors)
@@ -103,7 +95,7 @@ def heatmap_markdown(rows: list[LedgerRow], run_id: int) -> str:
     """The coverage heatmap as markdown with the PNG inline; a sentence instead when it cannot be drawn."""
     import base64
 
-    from govreports.plot import NoCJKFont, coverage_heatmap
+    from analysis.plot import NoCJKFont, coverage_heatmap
 
     agencies = sorted({r.agency for r in rows})
     shown = set(agencies[:HEATMAP_MAX_AGENCIES])

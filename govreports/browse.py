@@ -28,12 +28,12 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from govreports.coverage import coverage_ledger, default_years
-from govreports.dataviews import agency_places, report_numbers, sources_in_db
+from analysis.coverage import coverage_ledger, default_years
+from analysis.dataviews import agency_places, report_numbers, sources_in_db
 from govreports.export import report_records
-from govreports.metrics import METRICS, all_metrics, roll_up
-from govreports.sources import Source
-from parsing.codebook import load_codebook
+from analysis.metrics import METRICS, all_metrics, roll_up
+from core.sources import Source
+from core.codebook import load_codebook
 from storage.models import CrawlRun
 from storage.store import Store
 
@@ -230,7 +230,7 @@ def _write_agencies(connection: sqlite3.Connection, places: dict) -> None:
 
 
 def _write_coverage(connection: sqlite3.Connection, rows: list, places: dict) -> None:
-    from storage.store import report_id_for
+    from dedup.identity import report_id_for
 
     connection.executemany(
         "INSERT INTO coverage (agency, year, status, deadline, first_seen, published, evidence, sources, report_id, "
@@ -532,7 +532,7 @@ def run_browse(store: Store, port: int, keep: Path | None, sources: list[Source]
     interrupted."""
     import tempfile
 
-    from govreports.errors import ConfigError
+    from core.errors import ConfigError
 
     if not _port_free(port):
         raise ConfigError(f"port {port} on 127.0.0.1 is in use: pass --port")

@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from govreports.errors import ConfigError, GovreportsError
+from core.errors import ConfigError, GovreportsError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="govreports: government information disclosure annual reports, every number traceable.")
@@ -36,9 +36,10 @@ def _store(db: str | None, create: bool = True):
 @app.command()
 def validate(sources: Path = typer.Option(..., "--sources", help="Sources TOML file or directory.")) -> None:
     """Check a sources file without fetching anything."""
-    from govreports.sources import load_sources
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
 
-    loaded = load_sources(sources)
+    loaded = load_sources(sources, platform_names())
     typer.echo(f"{sources}: {len(loaded)} sources OK")
 
 
@@ -52,10 +53,11 @@ def crawl(
 ) -> None:
     """Crawl the sources into the database (a Prefect flow run)."""
     from flows.crawl import parse_years, select_sources
-    from govreports.sources import load_sources
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
     from storage.db import resolve_db_url
 
-    select_sources(load_sources(sources), source)  # validate everything before any fetch or write
+    select_sources(load_sources(sources, platform_names()), source)  # validate everything before any fetch or write
     parse_years(years)
     resolve_db_url(db)
     summary = _run_crawl(str(sources), db, years, source, concurrency)
@@ -127,7 +129,7 @@ def export(
         raise ConfigError(f"--format must be jsonl, csv or sqlite, not {fmt!r}")
     if fmt == "sqlite":  # the browse database (govreports.browse): what `browse` serves, for any backend
         from govreports.browse import build_browse_db
-        from govreports.dataviews import open_for_reading
+        from analysis.dataviews import open_for_reading
 
         built = build_browse_db(open_for_reading(db), out)
         typer.echo(f"wrote {built.reports} reports to {out} (open it with `datasette {out}`)")
@@ -164,12 +166,6 @@ def _short_parameters(parameters: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in parameters.items() if v not in (None, [], ""))
 
 
-STAGES = (("sources", "sources"), ("listing pages", "listing_pages"), ("candidate links", "candidates"),
-          ("documents fetched", "documents_fetched"), ("resumed from a crashed run", "resumed"),
-          ("not reports", "not_reports"), ("reports new", "reports_new"), ("reports changed", "reports_changed"),
-          ("copies added", "copies_added"), ("copies unchanged", "copies_unchanged"), ("requests", "requests"))
-
-
 @runs_app.command("show")
 def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id.")) -> None:
     """One run in full: parameters, counts per stage and source, failures by class."""
@@ -182,6 +178,8 @@ def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id
                f"duration {_duration(run)}; host {run.hostname} pid {run.pid}; Prefect flow run "
                f"{run.prefect_flow_run_id or '-'}")
     typer.echo("parameters: " + json.dumps(run.parameters, ensure_ascii=False))
+    from flows.stages import STAGES
+
     typer.echo("counts per stage:")
     for label, key in STAGES:
         if key in counts:
@@ -217,10 +215,11 @@ def coverage(
 ) -> None:
     """The coverage ledger: found (first seen), late or missing, per agency and year."""
     from flows.crawl import parse_years
-    from govreports.coverage import coverage_ledger, status_counts, write_csv
-    from govreports.sources import load_sources
+    from analysis.coverage import coverage_ledger, status_counts, write_csv
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
 
-    loaded = load_sources(sources)
+    loaded = load_sources(sources, platform_names())
     span = parse_years(years)
     rows = coverage_ledger(_store(db), loaded, span)
     for row in rows:
@@ -287,9 +286,10 @@ def _span(years: str | None) -> tuple[int, int] | None:
 
 
 def _sources_or_db(sources: Path | None):
-    from govreports.sources import load_sources
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
 
-    return load_sources(sources) if sources is not None else None
+    return load_sources(sources, platform_names()) if sources is not None else None
 
 
 @app.command()
@@ -302,7 +302,7 @@ def browse(
 ) -> None:
     """Browse the database in Datasette on 127.0.0.1: reports, cells, flags, metrics, coverage, canned queries."""
     from govreports.browse import run_browse
-    from govreports.dataviews import open_for_reading
+    from analysis.dataviews import open_for_reading
 
     span, chosen = _span(years), _sources_or_db(sources)
     run_browse(open_for_reading(db), port, keep, sources=chosen, years=span, echo=typer.echo)
@@ -318,8 +318,8 @@ def plot(
     agency: Optional[list[str]] = typer.Option(None, "--agency", help="Trend pictures only for this agency (repeatable)."),
 ) -> None:
     """Draw the pictures: coverage heatmap, per-agency trends, the 公开率 distribution (PNG files)."""
-    from govreports.dataviews import open_for_reading
-    from govreports.plot import plot_store
+    from analysis.dataviews import open_for_reading
+    from analysis.plot import plot_store
 
     span, chosen = _span(years), _sources_or_db(sources)
     store = open_for_reading(db)
@@ -340,7 +340,7 @@ def compare(
 ) -> None:
     """Year over year for one agency: changed cells row by row, figures, metrics, the carry-over check."""
     from govreports.compare import compare as compare_years, render, write_csv
-    from govreports.dataviews import open_for_reading
+    from analysis.dataviews import open_for_reading
 
     span = _span(years)
     comparison = compare_years(open_for_reading(db), agency.strip(), span)
@@ -357,7 +357,7 @@ def metrics(
     by: str = typer.Option("report", "--by", help="report (one row per report and metric), division, level or province (rolled up)."),
 ) -> None:
     """The metric dictionary, and the derived metrics per report or rolled up by region (CSV export)."""
-    from govreports.dataviews import open_for_reading
+    from analysis.dataviews import open_for_reading
     from govreports.metrics_export import metrics_rows, print_dictionary, write_metrics_csv
 
     if by not in ("report", "division", "level", "province"):

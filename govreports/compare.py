@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from govreports.dataviews import carry_over_for, report_numbers, report_ref
-from govreports.errors import ConfigError
-from govreports.metrics import METRICS, report_metrics
-from parsing.codebook import load_codebook
+from analysis.dataviews import carry_over_for, report_numbers, report_ref
+from core.errors import ConfigError
+from analysis.metrics import METRICS, report_metrics
+from core.codebook import load_codebook
 from parsing.crossyear import CarryOver, carry_over_flag
 from storage.models import FigureRow, Report, StatRow
 from storage.store import Store

@@ -3,7 +3,7 @@
 Contract fields: agency, year, title, url, urls, published, text, text_original, source_ids,
 figures, stats, first_seen_run, last_seen_run. Added by us, never removed: id, canonical_reason,
 format, copies (every copy with how it matched), flags, figures_evidence, place (the agency's
-division, level, kind and parent: ``govreports.regions``).
+division, level, kind and parent: ``core.regions``).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Iterator
 from sqlalchemy import select
 
 from storage.models import Copy, FigureRow, FlagRow, Report, StatRow
+from storage.reports import cross_report_flags
 from storage.store import Store
 
 FIGURE_KEYS = ("applications_received", "disclosed", "partially_disclosed", "reconsiderations", "lawsuits")
@@ -26,7 +27,7 @@ CSV_FIELDS = ["id", "agency", "year", "title", "url", "published", "first_seen_r
 
 def report_records(store: Store) -> Iterator[dict]:
     """Export records in a stable order (agency, year)."""
-    from govreports.dataviews import agency_places, carry_over_flag_for
+    from analysis.dataviews import agency_places, carry_over_flag_for
 
     agency_place = agency_places(store)
     with store.session() as s:
@@ -35,7 +36,7 @@ def report_records(store: Store) -> Iterator[dict]:
             figures = list(s.scalars(select(FigureRow).where(FigureRow.report_id == report.id).order_by(FigureRow.key)))
             stats = list(s.scalars(select(StatRow).where(StatRow.report_id == report.id).order_by(StatRow.id)))
             flags = list(s.scalars(select(FlagRow).where(FlagRow.report_id == report.id).order_by(FlagRow.position)))
-            elsewhere = _same_text_elsewhere(s, report.id, [c.text_key for c in copies])
+            elsewhere = cross_report_flags(s, report.id, copies)
             carried = _flag_dicts([carry_over_flag_for(s, report)])  # computed on read: load order never matters
             place = agency_place[report.agency]
             yield {
@@ -69,20 +70,6 @@ def report_records(store: Store) -> Iterator[dict]:
                 "last_seen_run": report.last_seen_run,
                 "place": {k: getattr(place, k) for k in (*PLACE_FIELDS, "origin")},
             }
-
-
-def _same_text_elsewhere(s, report_id: str, text_keys: list[str]) -> list[dict]:
-    """A flag when a copy's exact text was also found under another (agency, year): never merged
-    (agency and year gate every merge), but a reader should know — a district that re-posted the
-    city's report verbatim, or a page attributed to the wrong year."""
-    rows = s.execute(select(Report.id, Report.agency, Report.year).join(Copy, Copy.report_id == Report.id)
-                     .where(Copy.text_key.in_(text_keys), Report.id != report_id).distinct()
-                     .order_by(Report.agency, Report.year)).all()
-    if not rows:
-        return []
-    others = [{"id": r.id, "agency": r.agency, "year": r.year} for r in rows]
-    detail = "same text as " + ", ".join(f"{o['agency']} {o['year']}" for o in others)
-    return [{"kind": "same_text_as_other_report", "table": None, "detail": detail, "data": {"reports": others}}]
 
 
 def _flag_dicts(flags: list) -> list[dict]:

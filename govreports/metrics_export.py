@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from govreports.dataviews import agency_places, report_numbers
-from govreports.metrics import METRICS, all_metrics, roll_up
+from analysis.dataviews import agency_places, report_numbers
+from analysis.metrics import METRICS, all_metrics, roll_up
 from storage.store import Store
 
 PLACE = ("division", "division_code", "level", "agency_kind", "parent", "province")

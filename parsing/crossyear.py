@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from parsing.types import Flag
+from core.document import Flag
 
 CHECK_TEXT = "every column: carried_over (this year) == carried_forward (last year)"
 _TOLERANCE = 1e-6

@@ -13,7 +13,8 @@ from bs4 import BeautifulSoup
 
 from govreports.demo.tables import APPLICANTS, StatsReport, report_body, report_title
 from parsing.content import parse_content
-from storage.store import Document, Store
+from core.document import Document
+from storage.store import Store
 
 
 def requests_cells(rows: dict[str, dict[str, int]]) -> dict[tuple[str, str], int]:
@@ -44,7 +45,7 @@ def load_report(store: Store, agency: str, year: int, requests: dict, review: di
                         agency=agency, year=year, title=report_title(report), published=report.published,
                         text=text, text_original=text, content=content)
     store.load(document, run_id, lambda copy: content)
-    from storage.store import report_id_for
+    from dedup.identity import report_id_for
 
     return report_id_for(agency, year)
 

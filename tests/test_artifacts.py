@@ -89,8 +89,8 @@ def test_heatmap_markdown_caps_the_agencies_and_says_so():
     from datetime import date
 
     from flows.artifacts import HEATMAP_MAX_AGENCIES, heatmap_markdown
-    from govreports.coverage import LedgerRow
-    from govreports.plot import heatmap_size
+    from analysis.coverage import LedgerRow
+    from analysis.plot import heatmap_size
 
     rows = [LedgerRow(f"第{i:03d}市公安局", 2022, "missing", date(2023, 1, 31)) for i in range(HEATMAP_MAX_AGENCIES + 5)]
     text = heatmap_markdown(rows, 3)

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from govreports.sources import Source
+from core.sources import Source
 from statsdb import load_report, simple_requests
 from storage.store import Store
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from govreports.compare import compare, render, write_csv
-from govreports.errors import ConfigError
+from core.errors import ConfigError
 from statsdb import load_report, simple_requests
 from storage.store import Store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from govreports.metrics import METRICS, Cell, ReportNumbers, all_metrics, report_metrics, roll_up
+from analysis.metrics import METRICS, Cell, ReportNumbers, all_metrics, report_metrics, roll_up
 from statsdb import load_report, simple_requests
 
 
@@ -133,7 +133,7 @@ def test_the_dictionary_defines_every_metric():
 # -- from a real parsed table, in a real store -----------------------------------------------------------
 
 def test_metrics_from_a_parsed_table_with_a_blank_cell(db_url):
-    from govreports.dataviews import report_numbers
+    from analysis.dataviews import report_numbers
     from storage.store import Store
 
     store = Store(db_url)
@@ -148,7 +148,7 @@ def test_metrics_from_a_parsed_table_with_a_blank_cell(db_url):
 
 
 def test_metrics_of_a_report_that_breaks_its_identity(db_url):
-    from govreports.dataviews import report_numbers
+    from analysis.dataviews import report_numbers
     from storage.store import Store
 
     store = Store(db_url)

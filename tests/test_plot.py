@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from govreports.coverage import LedgerRow
-from govreports.plot import (
+from analysis.coverage import LedgerRow
+from analysis.plot import (
     STATUS_COLOURS, TREND_SIZE, AgencyYear, Rate, coverage_heatmap, disclosure_distribution, distribution_size,
     heatmap_size, trend_chart,
 )

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from govreports.errors import SourcesError
-from govreports.regions import infer_place, place_of
-from govreports.sources import load_sources
+from core.errors import SourcesError
+from core.regions import infer_place, place_of
+from core.sources import load_sources
+from scrapers.registry import platform_names
 
 INFERRED = {
     # name: (division, level, kind, parent)
@@ -72,7 +73,7 @@ parent = "深圳市人民政府"
 def test_sources_file_reads_place_keys(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text(PLACED, encoding="utf-8")
-    source = load_sources(path)[0]
+    source = load_sources(path, platform_names())[0]
     assert (source.division_code, source.division, source.level, source.agency_kind, source.parent) == \
         ("440300", "深圳市", "市", "部门", "深圳市人民政府")
     assert source.as_config()["division_code"] == "440300"  # stored with the source in the database
@@ -95,7 +96,7 @@ def test_bad_place_keys_name_the_entry(tmp_path, case):
     path.write_text(f'[[source]]\nid = "a"\nname = "甲市公安局"\nstart_urls = ["http://a.gov.cn/"]\n{line}\n',
                     encoding="utf-8")
     with pytest.raises(SourcesError) as error:
-        load_sources(path)
+        load_sources(path, platform_names())
     assert 'source #1 (id "a")' in str(error.value) and message in str(error.value)
 
 
@@ -104,4 +105,4 @@ def test_place_keys_on_a_portal_are_refused(tmp_path):
     path.write_text('[[source]]\nid = "p"\nkind = "portal"\nstart_urls = ["http://a.gov.cn/"]\nlevel = "省"\n',
                     encoding="utf-8")
     with pytest.raises(SourcesError, match="a source without a name has none"):
-        load_sources(path)
+        load_sources(path, platform_names())

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from govreports.coverage import FOUND, LATE, MISSING, LedgerRow
-from govreports.errors import GovreportsError
+from analysis.coverage import FOUND, LATE, MISSING, LedgerRow
+from core.errors import GovreportsError
 
 DPI = 100
 STATUS_COLOURS = {FOUND: "#2e7d32", LATE: "#f9a825", MISSING: "#e0e0e0"}
@@ -248,9 +248,9 @@ def plot_store(store, out: Path, sources=None, years: tuple[int, int] | None = N
     """Every picture of a database: the ledger of ``sources`` (default: those the crawls recorded)
     over ``years`` (default: the years found), trends of the agencies with two or more reports (or
     ``agencies``), and 公开率 for ``year`` (default: the year with the most rates, the latest on a tie)."""
-    from govreports.coverage import coverage_ledger, default_years
-    from govreports.dataviews import report_numbers, sources_in_db
-    from govreports.metrics import all_metrics
+    from analysis.coverage import coverage_ledger, default_years
+    from analysis.dataviews import report_numbers, sources_in_db
+    from analysis.metrics import all_metrics
 
     sources = sources if sources is not None else sources_in_db(store)
     span = years or default_years(store.coverage_reports([s.id for s in sources]))

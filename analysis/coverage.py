@@ -33,7 +33,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
-from govreports.sources import Source
+from core.sources import Source
+from storage.reports import FoundReport
+from storage.store import Store
 
 BEIJING = timezone(timedelta(hours=8))
 NEW_RULES_FROM_YEAR = 2019  # the 2019 条例 governs the reports for 2019 on (published from 2020)
@@ -54,18 +56,6 @@ def deadline_for(agency: str, year: int) -> date:
     if year < NEW_RULES_FROM_YEAR or is_government(agency):
         return date(year + 1, 3, 31)
     return date(year + 1, 1, 31)
-
-
-@dataclass(frozen=True)
-class FoundReport:
-    """What the store knows about one stored report (see ``Store.coverage_reports``)."""
-
-    agency: str
-    year: int
-    published: str | None  # YYYY-MM-DD
-    first_seen: datetime
-    first_seen_run: int
-    source_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -151,8 +141,8 @@ def _iso_date(value: str | None) -> date | None:
         return None
 
 
-def coverage_ledger(store, sources: list[Source], years: tuple[int, int]) -> list[LedgerRow]:
-    """The ledger from a ``storage.store.Store``: the reports found through ``sources`` and their runs."""
+def coverage_ledger(store: Store, sources: list[Source], years: tuple[int, int]) -> list[LedgerRow]:
+    """The ledger from the store: the reports found through ``sources`` and their runs."""
     source_ids = [s.id for s in sources]
     return ledger(sources, years, store.coverage_reports(source_ids), store.source_looks(source_ids))
 

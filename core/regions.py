@@ -1,7 +1,7 @@
 """Agencies in their place: administrative division (行政区划), level, kind and parent government.
 
 Every agency gets a ``Place``. The sources file may say it (optional, validated keys, see
-``govreports.sources``)::
+``core.sources``)::
 
     division_code = "440300"          # GB/T 2260 行政区划代码, six digits
     division = "深圳市"                # the division's name

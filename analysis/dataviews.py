@@ -2,8 +2,8 @@
 cross-year carry-over check, agencies in their place, and the sources kept in the database.
 
 Read only, and the same on SQLite and Postgres. Browse, plot, metrics and compare read through here;
-the computations themselves are pure (``govreports.metrics``, ``parsing.crossyear``,
-``govreports.regions``).
+the computations themselves are pure (``analysis.metrics``, ``parsing.crossyear``,
+``core.regions``).
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from pathlib import Path
 
 from sqlalchemy import or_, select
 
-from govreports.metrics import Cell, ReportNumbers
-from govreports.regions import PLACE_KEYS, Place, places
-from govreports.sources import Source
+from analysis.metrics import Cell, ReportNumbers
+from core.regions import PLACE_KEYS, Place, places
+from core.sources import Source
 from parsing.crossyear import carry_over, carry_over_flag
-from parsing.types import Flag
+from core.document import Flag
 from storage.models import FigureRow, FlagRow, Report, SourceRow, StatRow
 from storage.store import Store
 
@@ -116,7 +116,7 @@ def open_for_reading(db: str | None) -> Store:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
-    from govreports.errors import ConfigError
+    from core.errors import ConfigError
     from storage.db import resolve_db_url
 
     url = resolve_db_url(db)

@@ -1,6 +1,7 @@
 """Pictures of the data (``govreports plot``), as PNG files drawn by matplotlib with a CJK font:
 
-* ``coverage.png``: the coverage ledger as a heatmap, agency × year: found / late / missing;
+* ``coverage.png``: the coverage ledger as a heatmap, agency × year: found / late / missing
+  (``coverage-1.png``, ``coverage-2.png`` … of ``HEATMAP_PAGE`` agencies each when there are more);
 * ``trend-<agency>.png``: per agency, applications received per year and what became of the
   answered ones (公开, 部分公开, 不予公开, 无法提供, 不予处理, 其他处理), from the cells;
 * ``disclosure-rate-<year>.png``: 公开率 across agencies for one year (reports whose metric carries a
@@ -70,6 +71,9 @@ def _png(fig, plt) -> bytes:
 
 
 # -- the coverage heatmap ----------------------------------------------------------------------------
+
+HEATMAP_PAGE = 100  # agencies per heatmap file: ~3,500 px tall; thousands in one would pass matplotlib's 65,536 px
+
 
 def heatmap_size(agencies: int, years: int) -> tuple[int, int]:
     """Pixel size of the heatmap for a grid of agencies × years."""
@@ -227,10 +231,15 @@ def write_all(out: Path, ledger: Sequence[LedgerRow], trends: dict[str, list[Age
     """Draw every picture into ``out``; returns what was written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    if ledger:
-        path = out / "coverage.png"
-        path.write_bytes(coverage_heatmap(ledger))
-        written.append(Written(path, heatmap_size(len({r.agency for r in ledger}), len({r.year for r in ledger}))))
+    agencies = sorted({r.agency for r in ledger})
+    pages = [agencies[i:i + HEATMAP_PAGE] for i in range(0, len(agencies), HEATMAP_PAGE)]
+    years = len({r.year for r in ledger})
+    for number, page in enumerate(pages, start=1):
+        path = out / ("coverage.png" if len(pages) == 1 else f"coverage-{number}.png")
+        shown = set(page)
+        title = "覆盖台账 coverage ledger" + ("" if len(pages) == 1 else f" ({number}/{len(pages)})")
+        path.write_bytes(coverage_heatmap([r for r in ledger if r.agency in shown], title=title))
+        written.append(Written(path, heatmap_size(len(page), years)))
     for agency, points in sorted(trends.items()):
         path = out / f"trend-{file_name(agency)}.png"
         path.write_bytes(trend_chart(agency, points))

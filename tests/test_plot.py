@@ -53,6 +53,18 @@ def test_heatmap_grows_with_agencies_and_years():
     assert heatmap_size(40, 16)[1] > heatmap_size(4, 16)[1] and heatmap_size(4, 16)[0] > heatmap_size(4, 4)[0]
 
 
+def test_many_agencies_make_several_heatmap_files(tmp_path):
+    from analysis.plot import HEATMAP_PAGE, write_all
+
+    ledger = [LedgerRow(f"第{i:03d}县人民政府", year, "missing", date(year + 1, 3, 31))
+              for i in range(2 * HEATMAP_PAGE + 30) for year in (2022, 2023)]
+    written = write_all(tmp_path, ledger, {}, None, [])
+    assert [(w.path.name, w.size) for w in written] == [
+        ("coverage-1.png", heatmap_size(HEATMAP_PAGE, 2)), ("coverage-2.png", heatmap_size(HEATMAP_PAGE, 2)),
+        ("coverage-3.png", heatmap_size(30, 2))]
+    assert all(png_size(w.path.read_bytes()) == w.size for w in written)
+
+
 def test_trend_chart_size_and_bars():
     points = [AgencyYear(2021, 120, {"予以公开": 40, "无法提供": 50}), AgencyYear(2022, 150, {"予以公开": 60, "无法提供": 70}),
               AgencyYear(2018, 80, {})]

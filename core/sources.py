@@ -9,8 +9,9 @@ Shape (a contract: other tools generate it)::
     delay = 1.0                        # optional: min seconds between requests to one host
 
 Optional keys of ours: ``kind`` (agency | portal | mirror), ``allowed_hosts``, ``max_pages``,
-``platform`` (an adapter name from ``scrapers.registry``), and registry bookkeeping that does not
-change the crawl: ``verified``, ``found_on``, ``found_date``, ``notes``.
+``platform`` (an adapter name from ``scrapers.registry``), registry bookkeeping that does not
+change the crawl: ``verified``, ``found_on``, ``found_date``, ``notes``, and the agency's place
+(``division_code``, ``division``, ``level``, ``agency_kind``, ``parent``: see ``core.regions``).
 """
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
 from core.errors import SourcesError
+from core.regions import PLACE_KEYS, validate_place_keys
 from core.urls import host_of, is_http_url
 
 DEFAULT_DELAY = 1.0
@@ -29,7 +32,7 @@ SOURCE_KINDS = ("agency", "portal", "mirror")
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _KNOWN_KEYS = {
     "id", "name", "start_urls", "delay", "kind", "allowed_hosts", "max_pages", "platform",
-    "verified", "found_on", "found_date", "notes",
+    "verified", "found_on", "found_date", "notes", *PLACE_KEYS,
 }
 
 
@@ -47,6 +50,11 @@ class Source:
     found_on: str | None = None
     found_date: str | None = None
     notes: str | None = None
+    division_code: str | None = None  # the agency's place (core.regions); inferred from the name when absent
+    division: str | None = None
+    level: str | None = None
+    agency_kind: str | None = None
+    parent: str | None = None
 
     @property
     def official(self) -> bool:
@@ -158,6 +166,9 @@ def _parse_entry(file: str, index: int, entry: Any, platforms: Collection[str]) 
         found_date = str(found_date)  # TOML dates arrive as datetime.date
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", found_date):
             raise fail("found_date must be a date (YYYY-MM-DD)")
+    place_problem = validate_place_keys(entry)
+    if place_problem:
+        raise fail(place_problem)
     return Source(
         id=source_id,
         name=name.strip() if name else None,
@@ -171,4 +182,5 @@ def _parse_entry(file: str, index: int, entry: Any, platforms: Collection[str]) 
         found_on=entry.get("found_on"),
         found_date=found_date,
         notes=entry.get("notes"),
+        **{key: entry[key].strip() for key in PLACE_KEYS if key in entry},
     )

@@ -5,7 +5,10 @@ has the same four entries and the Artifacts page keeps one history per key.
   unchanged, copies added, failures by outcome class, and the source's state;
 * ``crawl-summary`` (markdown): the run's totals, failed sources, blocked and parked hosts;
 * ``coverage-ledger`` (table): found / late / missing per agency x year (``analysis.coverage``);
-* ``crawl-progress`` (progress): sources finished / sources, updated as each source finishes.
+* ``crawl-progress`` (progress): sources finished / sources, updated as each source finishes;
+* ``coverage-heatmap`` (markdown): the ledger drawn as an agency × year heatmap (``analysis.plot``),
+  embedded as a PNG ``data:`` URI so the UI shows it without a file server (checked in Chromium by
+  ``scripts/ui_check.py``). At most ``HEATMAP_MAX_AGENCIES`` rows: the table artifact has them all.
 
 A sharded run appends ``-shard-I-of-N`` to every key, so shards running at once never share one.
 The row and markdown builders are plain functions (tested without Prefect); only ``publish_*`` and
@@ -25,6 +28,8 @@ SOURCES_KEY = "crawl-sources"
 SUMMARY_KEY = "crawl-summary"
 COVERAGE_KEY = "coverage-ledger"
 PROGRESS_KEY = "crawl-progress"
+HEATMAP_KEY = "coverage-heatmap"
+HEATMAP_MAX_AGENCIES = 60  # ~2,000 px tall and ~100 KB of base64: beyond that the picture stops being readable
 
 
 def artifact_key(base: str, shard: int = 0, shards: int = 1) -> str:
@@ -89,6 +94,26 @@ def _failure_lines(errors: dict) -> list[str]:
     return lines
 
 
+def heatmap_markdown(rows: list[LedgerRow], run_id: int) -> str:
+    """The coverage heatmap as markdown with the PNG inline; a sentence instead when it cannot be drawn."""
+    import base64
+
+    from analysis.plot import NoCJKFont, coverage_heatmap
+
+    agencies = sorted({r.agency for r in rows})
+    shown = set(agencies[:HEATMAP_MAX_AGENCIES])
+    note = "" if len(agencies) <= HEATMAP_MAX_AGENCIES else (
+        f"\n\nThe first {HEATMAP_MAX_AGENCIES} of {len(agencies)} agencies (by name); every agency is in "
+        f"`{COVERAGE_KEY}` and in `govreports plot`.")
+    try:
+        png = coverage_heatmap([r for r in rows if r.agency in shown], title=f"run {run_id}")
+    except NoCJKFont as exc:
+        return f"# Coverage heatmap, run {run_id}\n\nNot drawn: {exc}."
+    encoded = base64.b64encode(png).decode("ascii")
+    return (f"# Coverage heatmap, run {run_id}\n\nAgency × year: found (green), late (amber), missing (grey).{note}"
+            f"\n\n![coverage heatmap, run {run_id}](data:image/png;base64,{encoded})\n")
+
+
 def coverage_rows(rows: list[LedgerRow]) -> list[dict[str, object]]:
     return [row.as_dict() for row in rows]
 
@@ -103,6 +128,8 @@ def publish_run_artifacts(summary: dict, coverage: list[LedgerRow] | None, shard
     if coverage is not None:
         create_table_artifact(coverage_rows(coverage), key=artifact_key(COVERAGE_KEY, shard, shards),
                               description=f"Run {run}: coverage ledger (found / late / missing per agency x year)")
+        create_markdown_artifact(heatmap_markdown(coverage, run), key=artifact_key(HEATMAP_KEY, shard, shards),
+                                 description=f"Run {run}: coverage heatmap (agency x year)")
 
 
 class RunProgress:

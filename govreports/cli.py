@@ -120,13 +120,20 @@ def reparse(
 def export(
     out: Path = typer.Option(..., "--out", help="Output file."),
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    fmt: str = typer.Option("jsonl", "--format", help="jsonl (full records) or csv (scalar fields)."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (full records), csv (scalar fields) or sqlite (the browse database)."),
 ) -> None:
     """Export one record per deduplicated report."""
     from govreports.export import export as export_reports
 
-    if fmt not in ("jsonl", "csv"):
-        raise ConfigError(f"--format must be jsonl or csv, not {fmt!r}")
+    if fmt not in ("jsonl", "csv", "sqlite"):
+        raise ConfigError(f"--format must be jsonl, csv or sqlite, not {fmt!r}")
+    if fmt == "sqlite":  # the browse database (govreports.browse): what `browse` serves, for any backend
+        from govreports.browse import build_browse_db
+        from analysis.dataviews import open_for_reading
+
+        built = build_browse_db(open_for_reading(db), out)
+        typer.echo(f"wrote {built.reports} reports to {out} (open it with `datasette {out}`)")
+        return
     count = export_reports(_store(db), out, fmt)
     typer.echo(f"wrote {count} reports to {out}")
 
@@ -272,6 +279,97 @@ def scaffold(
 
     made = scaffold_site(url, site_id, name=name, platform=platform, root=root, sources_file=sources)
     typer.echo(f"fixture {made.fixture}\nsources {made.sources_file}\ntest    {made.test} (red: fill in EXPECTED_REPORTS)")
+
+
+def _span(years: str | None) -> tuple[int, int] | None:
+    from flows.crawl import parse_years
+
+    return parse_years(years)
+
+
+def _sources_or_db(sources: Path | None):
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
+
+    return load_sources(sources, platform_names()) if sources is not None else None
+
+
+@app.command()
+def browse(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    port: int = typer.Option(8001, "--port", min=1, max=65535, help="Port on 127.0.0.1."),
+    sources: Optional[Path] = typer.Option(None, "--sources", help="Coverage ledger agencies (default: the crawled sources)."),
+    years: Optional[str] = typer.Option(None, "--years", help="Coverage ledger years, e.g. 2019-2023 (default: those found)."),
+    keep: Optional[Path] = typer.Option(None, "--keep", help="Write the browse database here and keep it (default: a temporary file)."),
+) -> None:
+    """Browse the database in Datasette on 127.0.0.1: reports, cells, flags, metrics, coverage, canned queries."""
+    from govreports.browse import run_browse
+    from analysis.dataviews import open_for_reading
+
+    span, chosen = _span(years), _sources_or_db(sources)
+    run_browse(open_for_reading(db), port, keep, sources=chosen, years=span, echo=typer.echo)
+
+
+@app.command()
+def plot(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    out: Path = typer.Option(Path("plots"), "--out", help="Directory for the PNG files."),
+    sources: Optional[Path] = typer.Option(None, "--sources", help="Coverage ledger agencies (default: the crawled sources)."),
+    years: Optional[str] = typer.Option(None, "--years", help="Coverage ledger years (default: those found)."),
+    year: Optional[int] = typer.Option(None, "--year", help="Year of the 公开率 distribution (default: the one with most rates)."),
+    agency: Optional[list[str]] = typer.Option(None, "--agency", help="Trend pictures only for this agency (repeatable)."),
+) -> None:
+    """Draw the pictures: coverage heatmap, per-agency trends, the 公开率 distribution (PNG files)."""
+    from analysis.dataviews import open_for_reading
+    from analysis.plot import plot_store
+
+    span, chosen = _span(years), _sources_or_db(sources)
+    store = open_for_reading(db)
+    written = plot_store(store, out, chosen, span, year, agency)
+    for picture in written:
+        typer.echo(f"wrote {picture.path} ({picture.size[0]}×{picture.size[1]})")
+    if not written:
+        typer.echo("nothing to draw: the database has no reports")
+
+
+@app.command()
+def compare(
+    agency: str = typer.Option(..., "--agency", help="The agency's full name, as in `govreports reports`."),
+    years: str = typer.Option(..., "--years", help="Two years, e.g. 2022-2023 (carry-over checked for each pair in between)."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write every line as CSV here."),
+    show_all: bool = typer.Option(False, "--all", help="Print unchanged cells too."),
+) -> None:
+    """Year over year for one agency: changed cells row by row, figures, metrics, the carry-over check."""
+    from govreports.compare import compare as compare_years, render, write_csv
+    from analysis.dataviews import open_for_reading
+
+    span = _span(years)
+    comparison = compare_years(open_for_reading(db), agency.strip(), span)
+    for line in render(comparison, show_all):
+        typer.echo(line)
+    if out is not None:
+        typer.echo(f"wrote {write_csv(comparison, out)} lines to {out}")
+
+
+@app.command()
+def metrics(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the metrics as CSV here."),
+    by: str = typer.Option("report", "--by", help="report (one row per report and metric), division, level or province (rolled up)."),
+) -> None:
+    """The metric dictionary, and the derived metrics per report or rolled up by region (CSV export)."""
+    from analysis.dataviews import open_for_reading
+    from govreports.metrics_export import metrics_rows, print_dictionary, write_metrics_csv
+
+    if by not in ("report", "division", "level", "province"):
+        raise ConfigError(f"--by must be report, division, level or province, not {by!r}")
+    rows = metrics_rows(open_for_reading(db), by)
+    print_dictionary(typer.echo)
+    if out is not None:
+        typer.echo(f"wrote {write_metrics_csv(rows, out)} rows to {out}")
+    else:
+        typer.echo(f"{len(rows)} rows (--out FILE.csv writes them)")
 
 
 @app.command()

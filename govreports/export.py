@@ -3,7 +3,8 @@
 Contract fields: agency, year, title, url, urls, published, text, text_original, source_ids,
 figures, stats, first_seen_run, last_seen_run. Added by us, never removed: id, canonical_reason,
 format, copies (every copy with how it matched, the copy it matched — for a report document, its stub page —
-and the statistics tables read from it), flags, figures_evidence; per stats cell its copy and origin.
+and the statistics tables read from it), flags, figures_evidence; per stats cell its copy and origin;
+place (the agency's division, level, kind and parent: ``core.regions``).
 """
 from __future__ import annotations
 
@@ -19,12 +20,17 @@ from storage.reports import cross_report_flags
 from storage.store import Store
 
 FIGURE_KEYS = ("applications_received", "disclosed", "partially_disclosed", "reconsiderations", "lawsuits")
+PLACE_FIELDS = ("division", "division_code", "level", "agency_kind", "parent", "province")
 CSV_FIELDS = ["id", "agency", "year", "title", "url", "published", "first_seen_run", "last_seen_run", "n_urls",
-              "n_stats", "n_flags", "source_ids", *(f"figures.{k}" for k in FIGURE_KEYS)]
+              "n_stats", "n_flags", "source_ids", *(f"figures.{k}" for k in FIGURE_KEYS),
+              *(f"place.{k}" for k in PLACE_FIELDS)]
 
 
 def report_records(store: Store) -> Iterator[dict]:
     """Export records in a stable order (agency, year)."""
+    from analysis.dataviews import agency_places, carry_over_flag_for
+
+    agency_place = agency_places(store)
     with store.session() as s:
         for report in s.scalars(select(Report).order_by(Report.agency, Report.year)):
             copies = list(s.scalars(select(Copy).where(Copy.report_id == report.id).order_by(Copy.seq)))
@@ -32,6 +38,8 @@ def report_records(store: Store) -> Iterator[dict]:
             stats = list(s.scalars(select(StatRow).where(StatRow.report_id == report.id).order_by(StatRow.id)))
             flags = list(s.scalars(select(FlagRow).where(FlagRow.report_id == report.id).order_by(FlagRow.position)))
             elsewhere = cross_report_flags(s, report.id, copies)
+            carried = _flag_dicts([carry_over_flag_for(s, report)])  # computed on read: load order never matters
+            place = agency_place[report.agency]
             yield {
                 "id": report.id,
                 "agency": report.agency,
@@ -53,7 +61,7 @@ def report_records(store: Store) -> Iterator[dict]:
                            "empty": c.empty, "snapshot": c.snapshot_hash, "copy_id": c.copy_id, "origin": c.origin}
                           for c in stats],
                 "flags": [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags]
-                + elsewhere,
+                + elsewhere + carried,
                 "format": report.format,
                 "canonical_reason": report.canonical_reason,
                 "copies": [{"id": c.id, "url": c.url, "kind": c.kind, "source_id": c.source_id, "official": c.official,
@@ -63,7 +71,12 @@ def report_records(store: Store) -> Iterator[dict]:
                             "first_seen_run": c.first_seen_run, "last_seen_run": c.last_seen_run} for c in copies],
                 "first_seen_run": report.first_seen_run,
                 "last_seen_run": report.last_seen_run,
+                "place": {k: getattr(place, k) for k in (*PLACE_FIELDS, "origin")},
             }
+
+
+def _flag_dicts(flags: list) -> list[dict]:
+    return [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags if f is not None]
 
 
 def _number(value: float) -> float | int:
@@ -95,4 +108,5 @@ def _flat(record: dict) -> dict:
     row.update({"n_urls": len(record["urls"]), "n_stats": len(record["stats"]), "n_flags": len(record["flags"]),
                 "source_ids": " ".join(record["source_ids"])})
     row.update({f"figures.{k}": record["figures"].get(k) for k in FIGURE_KEYS})
+    row.update({f"place.{k}": record["place"].get(k) for k in PLACE_FIELDS})
     return row

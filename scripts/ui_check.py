@@ -20,7 +20,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
-EXPECTED_KEYS = {"crawl-sources", "crawl-summary", "coverage-ledger", "crawl-progress"}
+EXPECTED_KEYS = {"crawl-sources", "crawl-summary", "coverage-ledger", "crawl-progress", "coverage-heatmap"}
 
 
 def start_server(home: Path, port: int) -> subprocess.Popen:
@@ -50,11 +50,12 @@ def crawl_demo(workdir: Path) -> str:
     from flows.crawl import crawl
     from govreports.demo.server import serve, sources_toml
     from govreports.demo.site import build_sites
+    from govreports.demo.tables import place_keys, stats_sites
 
-    sites = build_sites()
+    sites = build_sites() + stats_sites()  # as `govreports demo` crawls them
     with serve(sites) as bases:
         sources = workdir / "demo-sources.toml"
-        sources.write_text(sources_toml(sites, bases, delay=0.0), encoding="utf-8")
+        sources.write_text(sources_toml(sites, bases, delay=0.0, extra=place_keys()), encoding="utf-8")
         state = crawl(str(sources), db=f"sqlite:///{workdir / 'ui.db'}", return_state=True)
     if not state.is_completed():
         raise RuntimeError(f"the crawl ended {state.type}: {state.message}")
@@ -102,6 +103,7 @@ def main() -> None:
                 "prefect-coverage-table.png": f"{base}/artifacts/artifact/{artifacts['crawl-sources']['id']}",
                 "prefect-coverage-ledger.png": f"{base}/artifacts/artifact/{artifacts['coverage-ledger']['id']}",
                 "prefect-run-summary.png": f"{base}/artifacts/artifact/{artifacts['crawl-summary']['id']}",
+                "prefect-coverage-heatmap.png": f"{base}/artifacts/artifact/{artifacts['coverage-heatmap']['id']}",
             }
             for name, url in shots.items():
                 screenshot(url, out_dir / name)

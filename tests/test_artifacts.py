@@ -58,7 +58,7 @@ def test_crawl_publishes_its_artifacts(prefect_harness, demo_sources, sqlite_url
     state = crawl(str(demo_sources), db=sqlite_url, return_state=True)
     assert state.is_completed()
     artifacts = _artifacts_of(state.state_details.flow_run_id)
-    assert set(artifacts) == {"crawl-sources", "crawl-summary", "coverage-ledger", "crawl-progress"}
+    assert set(artifacts) == {"crawl-sources", "crawl-summary", "coverage-ledger", "crawl-progress", "coverage-heatmap"}
     table = json.loads(artifacts["crawl-sources"]["data"])
     assert {row["source"] for row in table} == {"sz-gaj", "gz-gaj", "hz-gaj", "wh-gaj", "mirror"}
     assert sum(row["new"] for row in table) == 5
@@ -67,6 +67,35 @@ def test_crawl_publishes_its_artifacts(prefect_harness, demo_sources, sqlite_url
     assert {"agency": "杭州市公安局", "year": 2019, "status": "found"}.items() <= \
         next(r for r in ledger if r["agency"] == "杭州市公安局" and r["year"] == 2019).items()
     assert "# Crawl run" in artifacts["crawl-summary"]["data"]
+    assert_heatmap_png(artifacts["coverage-heatmap"]["data"])
+
+
+def assert_heatmap_png(markdown: str) -> tuple[int, int]:
+    """The heatmap artifact embeds a real PNG as a data: URI (what the Prefect UI shows)."""
+    import base64
+    import re
+    import struct
+
+    found = re.search(r"!\[[^\]]*\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", markdown)
+    assert found, markdown[:300]
+    png = base64.b64decode(found.group(1))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width >= 400 and height >= 300
+    return width, height
+
+
+def test_heatmap_markdown_caps_the_agencies_and_says_so():
+    from datetime import date
+
+    from flows.artifacts import HEATMAP_MAX_AGENCIES, heatmap_markdown
+    from analysis.coverage import LedgerRow
+    from analysis.plot import heatmap_size
+
+    rows = [LedgerRow(f"第{i:03d}市公安局", 2022, "missing", date(2023, 1, 31)) for i in range(HEATMAP_MAX_AGENCIES + 5)]
+    text = heatmap_markdown(rows, 3)
+    assert f"The first {HEATMAP_MAX_AGENCIES} of {HEATMAP_MAX_AGENCIES + 5} agencies" in text
+    assert assert_heatmap_png(text) == heatmap_size(HEATMAP_MAX_AGENCIES, 1)
 
 
 @pytest.mark.slow

@@ -23,5 +23,5 @@ def test_ui_check_saves_screenshots_of_the_run_and_its_artifacts(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     shots = {p.name: p.stat().st_size for p in tmp_path.glob("*.png")}
     assert set(shots) == {"prefect-flow-run.png", "prefect-coverage-table.png",
-                          "prefect-coverage-ledger.png", "prefect-run-summary.png"}
+                          "prefect-coverage-ledger.png", "prefect-run-summary.png", "prefect-coverage-heatmap.png"}
     assert min(shots.values()) > 10_000  # a page with content, not a blank frame

@@ -6,6 +6,7 @@ from typing import Callable
 
 from govreports.demo.server import DEMO_FIRST_PORT, serve, sources_toml
 from govreports.demo.site import build_sites
+from govreports.demo.tables import place_keys, stats_sites
 
 
 def run_demo(db: str, *, echo: Callable[[str], None], crawl: Callable[..., dict],
@@ -16,10 +17,10 @@ def run_demo(db: str, *, echo: Callable[[str], None], crawl: Callable[..., dict]
 
     workdir = Path(db).parent if "://" not in db else Path("govreports-demo")
     workdir.mkdir(parents=True, exist_ok=True)
-    sites = build_sites()
+    sites = build_sites() + stats_sites()  # the seed reports, then the 2019+ reports with statistics tables
     with serve(sites, first_port=DEMO_FIRST_PORT) as bases:
         sources_file = workdir / "demo-sources.toml"
-        sources_file.write_text(sources_toml(sites, bases), encoding="utf-8")
+        sources_file.write_text(sources_toml(sites, bases, extra=place_keys()), encoding="utf-8")
         echo(f"demo sites on {', '.join(bases.values())}; sources file {sources_file}")
         summary = crawl(str(sources_file), db, None, None, 8)
     print_summary(summary)
@@ -34,6 +35,9 @@ next (after `. .venv/bin/activate` if you ran `make demo`):
   govreports runs --db {db}                     # run history ({runs} runs so far)
   govreports reports --db {db}                  # reports with figures and flags
   govreports export --db {db} --out reports.jsonl
+  govreports browse --db {db}                   # the database in Datasette, on 127.0.0.1
+  govreports plot --db {db} --out plots        # coverage heatmap, trends, 公开率 distribution
+  govreports compare --db {db} --agency 浙江省公安厅 --years 2020-2021
   govreports demo --db {db}                     # again: the report count stays the same
   watch in the Prefect UI: `PREFECT_SERVER_ANALYTICS_ENABLED=false prefect server start` in another terminal, then
   PREFECT_API_URL=http://127.0.0.1:4200/api govreports demo --db {db}  and open http://127.0.0.1:4200/runs""")

@@ -82,13 +82,15 @@ def serve(sites: list[Site], fault: FaultHook | None = None, first_port: int = 0
         yield bases
 
 
-def sources_toml(sites: list[Site], bases: dict[str, str], delay: float = 0.1) -> str:
-    """A sources file for the served demo sites."""
+def sources_toml(sites: list[Site], bases: dict[str, str], delay: float = 0.1,
+                 extra: dict[str, dict[str, str]] | None = None) -> str:
+    """A sources file for the served demo sites; ``extra`` adds string keys per site id."""
     entries = []
     for site in sites:
         lines = ["[[source]]", f'id = "{site.id}"']
         if site.name:
             lines.append(f'name = "{site.name}"')
         lines += [f'kind = "{site.kind}"', f'start_urls = ["{bases[site.id]}{site.start_path}"]', f"delay = {delay}"]
+        lines += [f'{key} = "{value}"' for key, value in (extra or {}).get(site.id, {}).items()]
         entries.append("\n".join(lines))
     return "\n\n".join(entries) + "\n"

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from fetching.client import Fetcher, PageRequest
-from govreports.errors import FetchError, SourceFailed
+from govreports.errors import FetchError, SiteRefused
 from govreports.sources import Source, host_of
 from scrapers.base import Link, ListingPage
 from scrapers.links import LinkVerdict, classify_link
@@ -104,8 +104,9 @@ def discover(source: Source, fetcher: Fetcher, years: tuple[int, int] | None = N
             break
     if result.listing_pages == 0:
         counts = ", ".join(f"{k}={v}" for k, v in sorted(result.failures.items()))
-        raise SourceFailed(f"source {source.id}: no listing page could be fetched ({counts}): "
-                           + "; ".join(result.first_errors))
+        more = sum(result.failures.values()) > len(result.first_errors)  # the counts say more than the examples
+        raise SiteRefused(f"source {source.id}: no listing page could be fetched: " + "; ".join(result.first_errors)
+                          + (f" (in all: {counts})" if more else ""), result.failures)
     return result
 
 

@@ -29,13 +29,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Iterable
 
+from govreports.dates import BEIJING, beijing_date
 from govreports.sources import Source
 
-BEIJING = timezone(timedelta(hours=8))
 NEW_RULES_FROM_YEAR = 2019  # the 2019 条例 governs the reports for 2019 on (published from 2020)
 _GOVERNMENT_SUFFIXES = ("人民政府", "市政府", "县政府", "区政府", "州政府", "盟政府", "旗政府", "乡政府", "镇政府",
                         "省政府")
@@ -117,7 +117,7 @@ def _sources_by_agency(sources: list[Source], found: Iterable[FoundReport]) -> d
 
 def _found_row(report: FoundReport, deadline: date, looks: dict[str, list[tuple[int, datetime]]]) -> LedgerRow:
     end_of_deadline = datetime.combine(deadline + timedelta(days=1), time(0), BEIJING)
-    first_seen_day = report.first_seen.astimezone(BEIJING).date()
+    first_seen_day = beijing_date(report.first_seen)
     base = dict(agency=report.agency, year=report.year, deadline=deadline, first_seen=first_seen_day,
                 published=report.published, sources=report.source_ids)
     published = _iso_date(report.published)
@@ -174,7 +174,11 @@ def to_csv(rows: list[LedgerRow]) -> str:
 
 
 def write_csv(rows: list[LedgerRow], out: Path) -> None:
-    out.write_text(to_csv(rows), encoding="utf-8")
+    """UTF-8 with a BOM, so that Excel on a Chinese Windows reads it as UTF-8 and not as GBK."""
+    from govreports.output import replacing
+
+    with replacing(out) as temporary:
+        temporary.write_text(to_csv(rows), encoding="utf-8-sig")
 
 
 def default_years(found: Iterable[FoundReport]) -> tuple[int, int] | None:

@@ -1,24 +1,38 @@
-"""The export contract: JSONL (one object per deduplicated report) and CSV (the scalar fields).
+"""The export: the contract's records, and the formats they are written in.
 
 Contract fields: agency, year, title, url, urls, published, text, text_original, source_ids,
 figures, stats, first_seen_run, last_seen_run. Added by us, never removed: id, canonical_reason,
 format, copies (every copy with how it matched), flags, figures_evidence.
+
+Formats are registered by name (``FORMATS``): each is one function from the store and ``--out`` to
+the files it wrote, and says whether ``--out`` is a file or a directory (the CLI checks it before
+any work). Adding a format is one decorated function:
+
+* ``jsonl`` (a file): one full record per report;
+* ``csv`` (a file): the reports table, plus the long-format statistics table beside it
+  (``NAME.stats.csv``), UTF-8 with a BOM;
+* ``parquet`` (a directory): ``reports.parquet`` and ``stats.parquet``, typed (``govreports.tabular``).
+
+Every file is written to a temporary name and renamed into place when complete.
 """
 from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import select
 
+from govreports.output import replacing
+from govreports.tabular import STAT_COLUMNS, csv_value, report_columns, report_row, stat_rows
 from storage.models import Copy, FigureRow, FlagRow, Report, StatRow
 from storage.store import Store
 
-FIGURE_KEYS = ("applications_received", "disclosed", "partially_disclosed", "reconsiderations", "lawsuits")
-CSV_FIELDS = ["id", "agency", "year", "title", "url", "published", "first_seen_run", "last_seen_run", "n_urls",
-              "n_stats", "n_flags", "source_ids", *(f"figures.{k}" for k in FIGURE_KEYS)]
+FILE, DIRECTORY = "file", "directory"
+# UTF-8 with a byte-order mark: Excel on a Chinese Windows otherwise opens a CSV as GBK (mojibake).
+CSV_ENCODING = "utf-8-sig"
 
 
 def report_records(store: Store) -> Iterator[dict]:
@@ -80,29 +94,85 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-def export(store: Store, out: str | Path, fmt: str = "jsonl") -> int:
-    """Write the export; returns the number of reports written."""
-    out = Path(out)
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    rows: int
+    what: str  # "reports" | "statistics cells"
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    target: str  # FILE or DIRECTORY: what --out names
+    write: Callable[[Store, Path], list[Written]]
+    description: str
+
+
+FORMATS: dict[str, ExportFormat] = {}
+
+
+def export_format(name: str, target: str, description: str):
+    """Register a writer ``(store, out) -> [Written]`` as the export format ``name``."""
+    def register(write: Callable[[Store, Path], list[Written]]):
+        if name in FORMATS:
+            raise ValueError(f"export format {name!r} registered twice")
+        FORMATS[name] = ExportFormat(name, target, write, description)
+        return write
+    return register
+
+
+def export(store: Store, out: str | Path, fmt: str = "jsonl") -> list[Written]:
+    """Write the export in format ``fmt``; returns what was written where."""
+    return FORMATS[fmt].write(store, Path(out))
+
+
+@export_format("jsonl", FILE, "one full record per report (the export contract)")
+def write_jsonl(store: Store, out: Path) -> list[Written]:
     count = 0
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        if fmt == "jsonl":
-            for record in report_records(store):
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                count += 1
-        elif fmt == "csv":
-            writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
-            writer.writeheader()
-            for record in report_records(store):
-                writer.writerow(_flat(record))
-                count += 1
-        else:
-            raise ValueError(f"unknown export format {fmt!r}")
+    with replacing(out) as temporary, temporary.open("w", encoding="utf-8", newline="") as handle:
+        for record in report_records(store):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return [Written(out, count, "reports")]
+
+
+def stats_csv_path(out: Path) -> Path:
+    """The long-format statistics CSV beside the reports CSV: reports.csv → reports.stats.csv."""
+    return out.with_name(f"{out.stem}.stats{out.suffix or '.csv'}")
+
+
+@export_format("csv", FILE, "the reports table, and NAME.stats.csv beside it (one row per statistics cell)")
+def write_csv(store: Store, out: Path) -> list[Written]:
+    reports = _write_csv_rows(out, report_columns(), (report_row(r) for r in report_records(store)))
+    stats_out = stats_csv_path(out)
+    stats = _write_csv_rows(stats_out, STAT_COLUMNS, stat_rows(store))
+    return [Written(out, reports, "reports"), Written(stats_out, stats, "statistics cells")]
+
+
+def _write_csv_rows(out: Path, columns, rows: Iterable[dict]) -> int:
+    count = 0
+    with replacing(out) as temporary, temporary.open("w", encoding=CSV_ENCODING, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([c.header for c in columns])
+        for row in rows:
+            writer.writerow([csv_value(row[c.name]) for c in columns])
+            count += 1
     return count
 
 
-def _flat(record: dict) -> dict:
-    row = {k: record[k] for k in ("id", "agency", "year", "title", "url", "published", "first_seen_run", "last_seen_run")}
-    row.update({"n_urls": len(record["urls"]), "n_stats": len(record["stats"]), "n_flags": len(record["flags"]),
-                "source_ids": " ".join(record["source_ids"])})
-    row.update({f"figures.{k}": record["figures"].get(k) for k in FIGURE_KEYS})
-    return row
+@export_format("parquet", DIRECTORY, "reports.parquet and stats.parquet in the directory --out, typed columns")
+def write_parquet(store: Store, out: Path) -> list[Written]:
+    from govreports.parquet import write_table
+
+    created = not out.exists()
+    out.mkdir(exist_ok=True)
+    try:
+        reports = write_table(out / "reports.parquet", report_columns(), (report_row(r) for r in report_records(store)))
+        stats = write_table(out / "stats.parquet", STAT_COLUMNS, stat_rows(store))
+    except BaseException:
+        if created and not any(out.iterdir()):
+            out.rmdir()  # a failed export leaves no trace of itself
+        raise
+    return [Written(out / "reports.parquet", reports, "reports"), Written(out / "stats.parquet", stats,
+                                                                          "statistics cells")]

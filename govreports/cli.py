@@ -61,6 +61,23 @@ def _prefect_env(verbose: bool = False) -> None:
         for handler in getattr(logger, "handlers", []):
             if isinstance(handler, PrefectConsoleHandler):
                 handler.setLevel(level)
+    _check_prefect_api()
+
+
+def _check_prefect_api() -> None:
+    """A configured Prefect API (PREFECT_API_URL, in the environment or a Prefect profile) must
+    answer before a run starts; without one, Prefect starts a temporary server itself."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        return
+    try:
+        httpx.get(f"{api.rstrip('/')}/health", timeout=10, trust_env=False).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise ConfigError(f"the Prefect API at {api} (PREFECT_API_URL) does not answer ({type(exc).__name__}): "
+                          "start that server, or unset PREFECT_API_URL to use a temporary one") from None
 
 
 def _db_url(db: str | None, *, must_exist: bool) -> str:
@@ -395,6 +412,8 @@ def main(argv: list[str] | None = None) -> None:
     args = [arg for arg in args if arg != "--debug"]
     try:
         code = app(args=args, prog_name="govreports", standalone_mode=False)
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into this code before we see it
+            sys.stderr.write("error: interrupted\n")
     except BaseException as exc:
         code, message = exit_for(exc)
         if debug and not isinstance(exc, (typer.Exit, SystemExit)):

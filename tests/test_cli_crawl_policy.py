@@ -121,3 +121,39 @@ def test_a_regressed_source_fails_the_run(demo_web, api, tmp_path):
     assert moved.returncode == 1, moved.stdout + moved.stderr
     assert source_row(moved.stdout, "hz-gaj")[1] == "regressed"
     assert "FAILED (exit 1): 1 source regressed" in moved.stdout
+
+
+def test_ctrl_c_exits_130_with_one_line_and_the_run_recorded_failed(demo_web, api, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from cli_helpers import ENV
+    from govreports.demo.server import sources_toml
+
+    sites, bases = demo_web
+    sources = tmp_path / "sources.toml"
+    sources.write_text(sources_toml(sites, bases, delay=2.0), encoding="utf-8")  # slow: a run of ~10 s
+    db = tmp_path / "crawl.db"
+    process = subprocess.Popen([sys.executable, "-m", "govreports", "crawl", "--sources", str(sources), "--db",
+                                str(db)], env={**ENV, **api}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _ledger_rows(db) < 3:  # mid-crawl, not while starting
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert err.splitlines() == ["error: interrupted"] and "Traceback" not in out
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT state FROM crawl_runs").fetchall() == [("failed",)]
+    assert os.path.exists(db)
+
+
+def _ledger_rows(db) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as connection:
+            return connection.execute("SELECT count(*) FROM fetches").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # not created or not migrated yet

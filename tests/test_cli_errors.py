@@ -193,3 +193,11 @@ def test_plain_postgresql_urls_mean_psycopg_3():
     assert resolve_db_url("postgres://u@h:5433/db") == "postgresql+psycopg://u@h:5433/db"
     assert resolve_db_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert resolve_db_url("x/y.db") == "sqlite:///x/y.db"
+
+
+def test_an_unreachable_prefect_api_is_bad_input_before_the_crawl(place):
+    api = f"http://127.0.0.1:{closed_port()}/api"
+    result = govreports("crawl", "--sources", "sources.toml", "--db", "new.db", cwd=place,
+                        env={"PREFECT_HOME": str(place / "prefect-home"), "PREFECT_API_URL": api}, timeout=120)
+    assert_one_line_error(result, 2, f"the Prefect API at {api} (PREFECT_API_URL) does not answer")
+    assert not (place / "new.db").exists()

@@ -54,14 +54,31 @@ def _prefect_env(verbose: bool = False) -> None:
     os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = level  # read when Prefect configures logging
     import logging
 
+    from prefect.logging.configuration import ensure_logging_setup
     from prefect.logging.handlers import PrefectConsoleHandler
 
+    ensure_logging_setup()  # Prefect configures logging lazily: do it now, with the level above
     loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
     for logger in loggers:  # Prefect was imported earlier in this process (tests, the demo): set it now
         for handler in getattr(logger, "handlers", []):
             if isinstance(handler, PrefectConsoleHandler):
                 handler.setLevel(level)
+                if not any(isinstance(f, _NoTracebackForOurErrors) for f in handler.filters):
+                    handler.addFilter(_NoTracebackForOurErrors())
     _check_prefect_api()
+
+
+class _NoTracebackForOurErrors:
+    """On the console (--verbose), a task that failed with one of our typed errors (a site that
+    refused us, a regressed source) is its one-line message: the traceback of an expected outcome
+    says nothing more. The Prefect API handler runs before this one, so the UI keeps it; --debug
+    keeps it on the console too."""
+
+    def filter(self, record) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, GovreportsError) and not _DEBUG:
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 def _check_prefect_api() -> None:
@@ -406,9 +423,13 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else ""
 
 
+_DEBUG = False
+
+
 def main(argv: list[str] | None = None) -> None:
+    global _DEBUG
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args or os.environ.get("GOVREPORTS_DEBUG") == "1"
+    debug = _DEBUG = "--debug" in args or os.environ.get("GOVREPORTS_DEBUG") == "1"
     args = [arg for arg in args if arg != "--debug"]
     try:
         code = app(args=args, prog_name="govreports", standalone_mode=False)

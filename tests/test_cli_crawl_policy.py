@@ -157,3 +157,10 @@ def _ledger_rows(db) -> int:
             return connection.execute("SELECT count(*) FROM fetches").fetchone()[0]
     except sqlite3.OperationalError:
         return 0  # not created or not migrated yet
+
+
+def test_verbose_shows_prefects_log_lines_without_tracebacks_of_site_outcomes(failing_web, api, tmp_path):
+    result, _ = crawl(tmp_path, failing_web, api, "--verbose")
+    assert result.returncode == 1
+    assert "| INFO    | Flow run" in result.stderr and "Task run failed with exception: SiteRefused" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout  # the UI keeps it; the console has the line

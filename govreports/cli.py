@@ -47,8 +47,9 @@ def _console():
 
 
 def _prefect_env(verbose: bool = False) -> None:
-    """Before Prefect is imported: no telemetry, ever; and Prefect's console log lines (its temporary
-    server, flow and task runs) only with --verbose. They still go to the Prefect API (the UI)."""
+    """Before a flow runs: no telemetry, ever; Prefect's console log lines (its temporary server,
+    flow and task runs) only with --verbose (they still go to the Prefect API, so the UI has them);
+    and a configured Prefect API that answers."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     level = "INFO" if verbose else "CRITICAL"
     os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = level  # read when Prefect configures logging
@@ -297,9 +298,9 @@ def coverage(
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the ledger as CSV here."),
 ) -> None:
     """The coverage ledger: found (first seen, a Beijing date), late or missing, per agency and year."""
-    from govreports.selection import parse_years
     from govreports.coverage import coverage_ledger, status_counts, write_csv
     from govreports.output import check_file
+    from govreports.selection import parse_years
     from govreports.sources import load_sources
 
     loaded = load_sources(sources)

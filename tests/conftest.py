@@ -2,6 +2,7 @@
 harness (session-scoped: it costs seconds to start), and the demo web served on 127.0.0.1."""
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -22,10 +23,7 @@ for _name in [name for name in os.environ if name.startswith("PREFECT_")]:
         del os.environ[_name]
 TEST_PREFECT_HOME = tempfile.mkdtemp(prefix="govreports-test-prefect-")
 os.environ["PREFECT_HOME"] = TEST_PREFECT_HOME
-
-
-def pytest_unconfigure(config) -> None:
-    shutil.rmtree(TEST_PREFECT_HOME, ignore_errors=True)
+atexit.register(shutil.rmtree, TEST_PREFECT_HOME, True)  # at any exit, even a usage error of pytest's
 
 PG_ADMIN_URL = os.environ.get("GOVREPORTS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -4,13 +4,16 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install clean
+.PHONY: demo test lint install clean
 
 demo: $(VENV)/.installed
 	$(BIN)/govreports demo
 
 test: $(VENV)/.installed
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/pytest -rs
+
+lint: $(VENV)/.installed
+	$(BIN)/lint-imports --no-cache
 
 install: $(VENV)/.installed
 

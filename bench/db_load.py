@@ -31,8 +31,8 @@ PG_ADMIN_URL = os.environ.get("GOVREPORTS_BENCH_PG", "postgresql+psycopg://postg
 
 def documents(web: Web) -> list:
     """Every report of the web (re-posts left out: each is its own (agency, year)), parsed."""
-    from govreports.pipeline import FetchedDoc, build_document
-    from govreports.sources import Source
+    from flows.pipeline import FetchedDoc, build_document
+    from core.sources import Source
 
     docs = []
     for host in range(web.hosts):
@@ -47,7 +47,7 @@ def documents(web: Web) -> list:
 
 
 def load_all(store, docs: list, run_id: int) -> tuple[float, Counter]:
-    from govreports.pipeline import content_of_copy
+    from flows.pipeline import content_of_copy
 
     outcomes: Counter = Counter()
     started = time.perf_counter()

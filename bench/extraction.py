@@ -62,7 +62,7 @@ def run_trafilatura(pages) -> None:
 def run_extract(pages) -> None:
     from extraction import extract_html
     from fetching.decode import decode_html
-    from govreports.errors import ExtractionError
+    from core.errors import ExtractionError
 
     for _name, url, body, content_type in pages:
         try:
@@ -72,9 +72,9 @@ def run_extract(pages) -> None:
 
 
 def run_pipeline(pages) -> dict:
-    from govreports.errors import ExtractionError, NotAReportError
-    from govreports.pipeline import FetchedDoc, build_document
-    from govreports.sources import Source
+    from core.errors import ExtractionError, NotAReportError
+    from flows.pipeline import FetchedDoc, build_document
+    from core.sources import Source
 
     source = Source(id="bench", name=None, start_urls=("http://127.0.0.1/",), kind="portal")
     outcomes = {"report": 0, "not_a_report": 0, "extraction_failed": 0, "stats_cells": 0}

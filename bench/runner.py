@@ -86,22 +86,22 @@ def _fetch_stage(args: tuple, kwargs: dict) -> str:
 def instrumented(clock: StageClock) -> Iterator[StageClock]:
     """Time the pipeline's stage functions where their callers look them up; restore them after."""
     import flows.crawl
-    import govreports.pipeline
-    import storage.store
+    import flows.pipeline
+    import storage.reports
     from fetching.client import Fetcher
     from storage.store import Store
 
     targets = [
         (Fetcher, "fetch", _fetch_stage),
         (flows.crawl, "discover", "discover"),
-        (govreports.pipeline, "decode_html", "extract"),
-        (govreports.pipeline, "extract_html", "extract"),
-        (govreports.pipeline, "to_simplified", "normalize"),
-        (govreports.pipeline, "parse_metadata", "parse"),
-        (govreports.pipeline, "parse_content", "parse"),
-        (storage.store, "exact_key", "dedupe"),
-        (storage.store, "match", "dedupe"),
-        (storage.store, "choose_canonical", "dedupe"),
+        (flows.pipeline, "decode_html", "extract"),
+        (flows.pipeline, "extract_html", "extract"),
+        (flows.pipeline, "to_simplified", "normalize"),
+        (flows.pipeline, "parse_metadata", "parse"),
+        (flows.pipeline, "parse_content", "parse"),
+        (storage.reports, "exact_key", "dedupe"),
+        (storage.reports, "place_copy", "dedupe"),
+        (storage.reports, "near_keys", "dedupe"),
         (Store, "load", "load"),
         (Store, "load_snapshot", "read_snapshot"),
     ]
@@ -139,12 +139,13 @@ def run_direct(sources_file: str, db_url: str, concurrency: int, clock: StageClo
     """The crawl flow's body without Prefect: same prologue, same task bodies, same summary."""
     from fetching.client import Fetcher
     from fetching.settings import FetchSettings
+    from core.policy import decide, statuses_of
+    from core.sources import load_sources
     from flows.crawl import CrawlContext, SourceFailure, _summary, discover_task, fetch_task, process_task
-    from govreports.policy import decide, statuses_of
-    from govreports.sources import load_sources
+    from scrapers.registry import platform_names
     from storage.store import Store
 
-    sources = load_sources(sources_file)
+    sources = load_sources(sources_file, platform_names())
     store = Store(db_url)
     store.mark_crashed_runs()
     resume_runs = store.resumable_runs()
@@ -178,7 +179,7 @@ def run_direct(sources_file: str, db_url: str, concurrency: int, clock: StageClo
 
 def requests_per_host(db_url: str, run_id: int) -> Counter:
     """HTTP requests each host received in a run, from the fetch ledger (robots.txt included)."""
-    from govreports.sources import host_of
+    from core.urls import host_of
     from storage.store import Store
 
     store = Store(db_url, create=False)

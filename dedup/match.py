@@ -271,3 +271,20 @@ def choose_canonical(copies: Sequence[CopyText], matches: Mapping[str, Match]) -
     if len(candidates) > 1:
         reasons.append("earliest found")
     return Canonical(candidates[0].copy_id, "; ".join(reasons) or "only copy")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The dedupe decision for one new copy of a block, for the loader to carry out."""
+
+    match: Match  # how the new copy relates to the stored ones
+    canonical: Canonical  # the block's canonical copy once the new copy is in it
+
+
+def place_copy(new: CopyText, stored: Sequence[tuple[CopyText, Match]]) -> Placement:
+    """How ``new`` matches its block's ``stored`` copies (each with the match recorded when it was
+    loaded, in the order found), and which copy of the block is canonical with ``new`` added."""
+    found = match(new, [copy for copy, _ in stored])
+    matches = {copy.copy_id: recorded for copy, recorded in stored} | {new.copy_id: found}
+    canonical = choose_canonical([*(copy for copy, _ in stored), new], matches)
+    return Placement(found, canonical)

@@ -1,4 +1,4 @@
-"""Near-duplicate detection: character shingles, MinHash signatures, and an LSH candidate index.
+"""Near-duplicate detection: character shingles, MinHash signatures and their LSH band keys.
 
 Parameters (calibrated together by ``python -m dedup.calibration`` over the seed reports; the numbers
 quoted are from that run and are re-checked by ``tests/test_dedup.py``):
@@ -13,7 +13,7 @@ quoted are from that run and are re-checked by ``tests/test_dedup.py``):
 * ``NUM_PERM = 128``: the standard error of the MinHash estimate is sqrt(J(1-J)/n) — 0.032 at the
   0.85 near threshold — against a 0.07 margin either side of it. Within a block, decisions use the
   exact Jaccard of the shingle sets (``jaccard``); the estimate only finds and screens candidates
-  across blocks.
+  across blocks (``dedup.index``, over the band buckets the loader stores).
 * ``LSH_BANDS = 16`` bands of 8 rows: the S-curve midpoint (1/16)^(1/8) = 0.71 sits well under the
   0.85 threshold, so a pair at J=0.85 becomes a candidate with probability 0.994 and at J=0.92
   with >0.9999, a next-year pair (J~0.78) with 0.90 (then screened out by the estimate), an
@@ -27,9 +27,6 @@ array. Both estimate the same Jaccard (checked in the calibration run).
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Hashable
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -105,24 +102,3 @@ def band_keys(signature: np.ndarray) -> list[bytes]:
     """One bucket key per LSH band; the band index is part of the key, so bands never mix."""
     rows = signature.reshape(LSH_BANDS, _ROWS_PER_BAND)
     return [bytes([band]) + rows[band].tobytes() for band in range(LSH_BANDS)]
-
-
-@dataclass
-class LshIndex:
-    """Candidate search by LSH buckets: cost per query is the size of the buckets it lands in.
-
-    Nothing here compares all pairs; a pair is only ever looked at if it shares a band.
-    """
-
-    _buckets: dict[bytes, list[Hashable]] = field(default_factory=lambda: defaultdict(list))
-
-    def add(self, key: Hashable, signature: np.ndarray) -> None:
-        for bucket in band_keys(signature):
-            self._buckets[bucket].append(key)
-
-    def candidates(self, signature: np.ndarray) -> set[Hashable]:
-        found: set[Hashable] = set()
-        for bucket in band_keys(signature):
-            found.update(self._buckets.get(bucket, ()))
-        return found
-

@@ -36,7 +36,7 @@ import zipfile
 from dataclasses import asdict, dataclass, fields, replace
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from govreports.errors import ConfigError, ExtractionError
+from core.errors import ConfigError, ExtractionError
 
 READABLE_KINDS = ("pdf", "docx", "xlsx")
 UNSUPPORTED_KINDS = ("doc", "xls", "wps")

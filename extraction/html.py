@@ -15,8 +15,8 @@ import lxml.html
 import trafilatura
 from bs4 import BeautifulSoup, Comment
 
-from fetching.decode import html_tree
-from govreports.errors import ExtractionError
+from core.html import html_tree
+from core.errors import ExtractionError
 from normalization.chrome import strip_chrome
 
 # Body containers of the CMS families we know (DOMAIN.md): TRS (.TRS_Editor, #zoom), Hanweb

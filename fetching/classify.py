@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from fetching.decode import html_tree
+from core.html import html_tree
 
 # A page whose visible text is shorter than this may be an error/challenge page (real report bodies
 # in the seeds are 8-15k characters; the longest error page seen in reference/ is well under 1k).

@@ -40,8 +40,8 @@ from fetching.decode import Decoded, decode_html
 from fetching.outcomes import DOCUMENT_OUTCOMES, is_transient
 from fetching.politeness import HostGate, LocalHostGate
 from fetching.settings import FetchSettings
-from govreports.errors import PermanentFetchError, TransientFetchError
-from govreports.sources import host_of
+from core.errors import PermanentFetchError, TransientFetchError
+from core.urls import host_of
 
 _TEXTUAL_TYPES = ("json", "xml", "javascript")
 

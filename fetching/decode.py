@@ -14,8 +14,6 @@ import codecs
 import re
 from dataclasses import dataclass
 
-import lxml.etree
-import lxml.html
 from charset_normalizer import from_bytes
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -81,15 +79,3 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         except (UnicodeDecodeError, LookupError):
             pass
     return Decoded(body.decode("gb18030", errors="replace"), "gb18030", "fallback")
-
-
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-
-
-def html_tree(html: str) -> lxml.html.HtmlElement | None:
-    """An lxml document for decoded HTML, or None when there is nothing to parse."""
-    try:
-        # lxml refuses str input that declares an encoding: the bytes are already decoded
-        return lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
-    except (lxml.etree.ParserError, ValueError):  # an empty document
-        return None

@@ -39,7 +39,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from fetching.politeness import HostGate, LocalHostGate
-from govreports.errors import ConfigError
+from core.errors import ConfigError
 
 GATE_ENV = "GOVREPORTS_HOST_GATE"
 # Longer than FetchSettings.total_timeout (60 s) plus the redirects' connect time: a live holder

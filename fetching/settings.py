@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 
-from govreports import PROJECT_URL, __version__
-from govreports.errors import ConfigError
+from core import PROJECT_URL, __version__
+from core.errors import ConfigError
 
 DEFAULT_USER_AGENT = (
     f"govreports/{__version__} (+{PROJECT_URL}; collects published annual reports for research; "

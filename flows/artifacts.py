@@ -4,7 +4,7 @@ has the same four entries and the Artifacts page keeps one history per key.
 * ``crawl-sources`` (table): per source, list pages, candidate links, reports new / changed /
   unchanged, copies added, failures by outcome class, and the source's state;
 * ``crawl-summary`` (markdown): the run's totals, failed sources, blocked and parked hosts;
-* ``coverage-ledger`` (table): found / late / missing per agency x year (``govreports.coverage``);
+* ``coverage-ledger`` (table): found / late / missing per agency x year (``analysis.coverage``);
 * ``crawl-progress`` (progress): sources finished / sources, updated as each source finishes.
 
 A sharded run appends ``-shard-I-of-N`` to every key, so shards running at once never share one.
@@ -18,7 +18,8 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, \
     update_progress_artifact
 
-from govreports.coverage import LedgerRow, status_counts
+from analysis.coverage import LedgerRow, status_counts
+from flows.stages import STAGES
 
 SOURCES_KEY = "crawl-sources"
 SUMMARY_KEY = "crawl-summary"
@@ -61,16 +62,7 @@ def summary_markdown(summary: dict, coverage: list[LedgerRow] | None = None) -> 
         f"# Crawl run {summary['run_id']}",
         "",
         "| stage | count |", "|---|---:|",
-        f"| sources | {counts['sources']} ({counts['sources_failed']} failed) |",
-        f"| listing pages | {counts['listing_pages']} |",
-        f"| candidate links | {counts['candidates']} |",
-        f"| documents fetched | {counts['documents_fetched']} ({counts['resumed']} resumed) |",
-        f"| not reports | {counts['not_reports']} |",
-        f"| reports new | {counts['reports_new']} |",
-        f"| reports changed | {counts['reports_changed']} |",
-        f"| copies added | {counts['copies_added']} |",
-        f"| copies unchanged | {counts['copies_unchanged']} |",
-        f"| requests | {counts['requests']} |",
+        *(f"| {label} | {counts[key]} |" for label, key in STAGES if key in counts),
         "",
     ]
     lines += _failure_lines(errors)

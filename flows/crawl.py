@@ -27,14 +27,16 @@ from fetching.settings import FetchSettings
 from flows.artifacts import RunProgress, publish_run_artifacts
 from flows.events import ObservedSink, RunFinished, RunStarted, SourceFinished, emit
 from flows.runtime import prefect_run_id, run_logger
-from govreports.coverage import coverage_ledger, default_years
-from govreports.errors import (
+from analysis.coverage import coverage_ledger, default_years
+from core.errors import (
     ConfigError, ExtractionError, FetchError, NotAReportError, SiteRefused, SourceFailed, SourceRegressed,
 )
-from govreports.policy import SourceStatus, decide, status_of, statuses_of
-from govreports.pipeline import FetchedAttachment, FetchedDoc, build_documents, content_of_copy, document_kind
-from govreports.selection import parse_years, select_sources
-from govreports.sources import Source, host_of, load_sources
+from core.policy import SourceStatus, decide, status_of, statuses_of
+from core.selection import parse_years, select_sources
+from flows.pipeline import FetchedAttachment, FetchedDoc, build_documents, content_of_copy, document_kind
+from core.sources import Source, load_sources
+from scrapers.registry import platform_names
+from core.urls import host_of
 from scrapers.discover import Discovery, discover
 from storage.db import resolve_db_url
 from storage.store import Store
@@ -212,7 +214,7 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
     ``shard``/``shards`` split the sources across concurrent flow runs (on one worker or many):
     this run crawls the sources whose stable hash falls in ``shard`` (see ``in_shard``).
     """
-    sources = shard_sources(select_sources(load_sources(sources_file), source_ids), shard, shards)
+    sources = shard_sources(select_sources(load_sources(sources_file, platform_names()), source_ids), shard, shards)
     span = parse_years(years)
     store = Store(resolve_db_url(db))
     parameters = {"sources_file": str(sources_file), "years": years, "source_ids": source_ids,

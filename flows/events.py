@@ -37,7 +37,7 @@ class PageFetched:
 @dataclass(frozen=True)
 class SourceFinished:
     source_id: str
-    status: str  # govreports.policy.SourceStatus
+    status: str  # core.policy.SourceStatus
     new: int = 0
     changed: int = 0
     failures: dict[str, int] = field(default_factory=dict)  # outcome class -> documents

@@ -1,10 +1,10 @@
 """The reparse flow: rebuild every report's parsed content from stored snapshots, with no network.
 
 For when parsers improve. Each report's canonical copy is read back from its snapshot, extracted,
-normalized and parsed again (``govreports.pipeline.content_of_copy``, the same code the crawl uses
+normalized and parsed again (``flows.pipeline.content_of_copy``, the same code the crawl uses
 when a canonical copy changes), and its figures, stats, sections and flags are rewritten in one
 transaction per report (``Store.replace_content``). Only reports whose parse key (canonical text
-+ ``storage.store.PARSER_VERSION``) changed are rewritten, unless ``force``. No Fetcher is ever
++ ``storage.reports.PARSER_VERSION``) changed are rewritten, unless ``force``. No Fetcher is ever
 built here: a snapshot that is missing is a failure of that report, never a fetch.
 
 Reports are parsed in batches, one Prefect task per batch: per-report tasks would be thousands of
@@ -22,10 +22,11 @@ from prefect.states import Completed, Failed
 
 from flows.runtime import prefect_run_id, run_logger
 
-from govreports.errors import GovreportsError
-from govreports.pipeline import content_of_copy
+from core.errors import GovreportsError
+from flows.pipeline import content_of_copy
 from storage.db import resolve_db_url
-from storage.store import ReparseTarget, Store, parse_key_for
+from storage.reports import ReparseTarget, parse_key_for
+from storage.store import Store
 
 DEFAULT_BATCH = 50
 
@@ -98,7 +99,7 @@ def _run_batches(store: Store, run_id: int, force: bool, batch_size: int) -> tup
         errors.update(result.errors)
         store.heartbeat(run_id, {"reports_done": start + len(batch)})
     counts = {"reports": len(targets), "rewritten": totals["rewritten"], "unchanged": totals["unchanged"],
-              "failed": totals["failed"]}
+              "failed": totals["failed"], "near_keys_filled": store.fill_near_keys()}
     return counts, errors
 
 

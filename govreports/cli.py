@@ -18,8 +18,8 @@ from typing import Optional
 
 import typer
 
-from govreports.errors import ConfigError, GovreportsError
-from govreports.policy import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from core.errors import ConfigError, GovreportsError
+from core.policy import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="govreports: government information disclosure annual reports, every number traceable.")
@@ -118,9 +118,10 @@ def _store(db: str | None):
 @app.command()
 def validate(sources: Path = typer.Option(..., "--sources", help="Sources TOML file or directory.")) -> None:
     """Check a sources file without fetching anything."""
-    from govreports.sources import load_sources
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
 
-    loaded = load_sources(sources)
+    loaded = load_sources(sources, platform_names())
     typer.echo(f"{sources}: {len(loaded)} sources OK")
 
 
@@ -134,10 +135,11 @@ def crawl(
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Crawl the sources into the database (a Prefect flow run); exit code by the run policy (README)."""
-    from govreports.selection import parse_years, select_sources
-    from govreports.sources import load_sources
+    from core.selection import parse_years, select_sources
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
 
-    select_sources(load_sources(sources), source)  # validate everything before any fetch or write
+    select_sources(load_sources(sources, platform_names()), source)  # validate everything before any fetch or write
     parse_years(years)
     url = _db_url(db, must_exist=False)  # before Prefect starts: a wrong --db fails in a second
     started = time.monotonic()
@@ -199,7 +201,7 @@ def export(
 ) -> None:
     """Export the deduplicated reports (README: "Export formats")."""
     from govreports.export import DIRECTORY, FORMATS, export as export_reports
-    from govreports.output import check_directory, check_file
+    from core.output import check_directory, check_file
 
     chosen = FORMATS.get(fmt)
     if chosen is None:
@@ -213,7 +215,7 @@ def export(
 def runs(ctx: typer.Context, db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
          limit: int = typer.Option(20, "--limit", min=1, help="How many runs to list.")) -> None:
     """List crawl runs, newest first (times in Beijing time, as everywhere in govreports)."""
-    from govreports.dates import beijing_time
+    from core.dates import beijing_time
 
     ctx.obj = db
     if ctx.invoked_subcommand:
@@ -239,17 +241,11 @@ def _short_parameters(parameters: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in parameters.items() if v not in (None, [], ""))
 
 
-STAGES = (("sources", "sources"), ("listing pages", "listing_pages"), ("candidate links", "candidates"),
-          ("documents fetched", "documents_fetched"), ("resumed from a crashed run", "resumed"),
-          ("not reports", "not_reports"), ("reports new", "reports_new"), ("reports changed", "reports_changed"),
-          ("copies added", "copies_added"), ("copies unchanged", "copies_unchanged"), ("requests", "requests"))
-
-
 @runs_app.command("show")
 def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id."),
               db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """One run in full: parameters, counts per stage and source, failures by class."""
-    from govreports.dates import beijing_time
+    from core.dates import beijing_time
 
     store = _store(db or ctx.obj)
     run = store.run(run_id)
@@ -260,6 +256,8 @@ def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id
                f"duration {_duration(run)}; host {run.hostname} pid {run.pid}; Prefect flow run "
                f"{run.prefect_flow_run_id or '-'}")
     typer.echo("parameters: " + json.dumps(run.parameters, ensure_ascii=False))
+    from flows.stages import STAGES
+
     typer.echo("counts per stage:")
     for label, key in STAGES:
         if key in counts:
@@ -298,12 +296,13 @@ def coverage(
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the ledger as CSV here."),
 ) -> None:
     """The coverage ledger: found (first seen, a Beijing date), late or missing, per agency and year."""
-    from govreports.coverage import coverage_ledger, status_counts, write_csv
-    from govreports.output import check_file
-    from govreports.selection import parse_years
-    from govreports.sources import load_sources
+    from analysis.coverage import coverage_ledger, status_counts, write_csv
+    from core.output import check_file
+    from core.selection import parse_years
+    from core.sources import load_sources
+    from scrapers.registry import platform_names
 
-    loaded = load_sources(sources)
+    loaded = load_sources(sources, platform_names())
     span = parse_years(years)
     if out is not None:
         check_file(out)  # before the ledger is printed

@@ -25,9 +25,10 @@ from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import select
 
-from govreports.output import replacing
+from core.output import replacing
 from govreports.tabular import STAT_COLUMNS, csv_value, report_columns, report_row, stat_rows
 from storage.models import Copy, FigureRow, FlagRow, Report, StatRow
+from storage.reports import cross_report_flags
 from storage.store import Store
 
 FILE, DIRECTORY = "file", "directory"
@@ -43,7 +44,7 @@ def report_records(store: Store) -> Iterator[dict]:
             figures = list(s.scalars(select(FigureRow).where(FigureRow.report_id == report.id).order_by(FigureRow.key)))
             stats = list(s.scalars(select(StatRow).where(StatRow.report_id == report.id).order_by(StatRow.id)))
             flags = list(s.scalars(select(FlagRow).where(FlagRow.report_id == report.id).order_by(FlagRow.position)))
-            elsewhere = _same_text_elsewhere(s, report.id, [c.text_key for c in copies])
+            elsewhere = cross_report_flags(s, report.id, copies)
             yield {
                 "id": report.id,
                 "agency": report.agency,
@@ -74,20 +75,6 @@ def report_records(store: Store) -> Iterator[dict]:
                 "first_seen_run": report.first_seen_run,
                 "last_seen_run": report.last_seen_run,
             }
-
-
-def _same_text_elsewhere(s, report_id: str, text_keys: list[str]) -> list[dict]:
-    """A flag when a copy's exact text was also found under another (agency, year): never merged
-    (agency and year gate every merge), but a reader should know — a district that re-posted the
-    city's report verbatim, or a page attributed to the wrong year."""
-    rows = s.execute(select(Report.id, Report.agency, Report.year).join(Copy, Copy.report_id == Report.id)
-                     .where(Copy.text_key.in_(text_keys), Report.id != report_id).distinct()
-                     .order_by(Report.agency, Report.year)).all()
-    if not rows:
-        return []
-    others = [{"id": r.id, "agency": r.agency, "year": r.year} for r in rows]
-    detail = "same text as " + ", ".join(f"{o['agency']} {o['year']}" for o in others)
-    return [{"kind": "same_text_as_other_report", "table": None, "detail": detail, "data": {"reports": others}}]
 
 
 def _number(value: float) -> float | int:

@@ -10,7 +10,7 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govreports.output import replacing
+from core.output import replacing
 from govreports.tabular import BOOL, DATE, FLOAT, INT, STRING, STRINGS, Column
 
 ARROW_TYPES = {STRING: pa.string(), INT: pa.int64(), FLOAT: pa.float64(), BOOL: pa.bool_(), DATE: pa.date32(),

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from fetching.client import FetchRecord, Fetcher, PageRequest
 from fetching.settings import FetchSettings
-from govreports.errors import ConfigError
-from govreports.sources import _ID_RE, host_of, load_sources
+from core.errors import ConfigError
+from core.sources import SOURCE_ID, load_sources
+from scrapers.registry import platform_names
+from core.urls import host_of
 
 DEFAULT_SOURCES_FILE = "sources/scaffolded.toml"
 
@@ -47,7 +49,7 @@ def scaffold(url: str, site_id: str, *, name: str | None = None, platform: str |
              root: Path = Path("."), sources_file: str = DEFAULT_SOURCES_FILE,
              settings: FetchSettings | None = None) -> Scaffolded:
     """Fetch ``url`` once and write fixture, sources entry and red test under ``root``."""
-    if not _ID_RE.match(site_id):
+    if not SOURCE_ID.match(site_id):
         raise ConfigError(f"--id {site_id!r}: need a lower-case slug (letters, digits, - or _)")
     entry = _sources_entry(url, site_id, name, platform)
     sources_path = root / sources_file
@@ -85,7 +87,7 @@ def _sources_entry(url: str, site_id: str, name: str | None, platform: str | Non
 
 
 def _check_new(sources_path: Path, site_id: str) -> None:
-    if sources_path.exists() and any(s.id == site_id for s in load_sources(sources_path)):
+    if sources_path.exists() and any(s.id == site_id for s in load_sources(sources_path, platform_names())):
         raise ConfigError(f"{sources_path}: a source with id {site_id!r} exists already")
 
 
@@ -95,7 +97,7 @@ def _append_entry(sources_path: Path, entry: str) -> None:
     sources_path.parent.mkdir(parents=True, exist_ok=True)
     sources_path.write_text((before + "\n" if before else "") + entry, encoding="utf-8")
     try:
-        load_sources(sources_path)
+        load_sources(sources_path, platform_names())
     except ConfigError:
         if before is None:
             sources_path.unlink()

@@ -1,5 +1,5 @@
 """The end of a crawl as a person reads it: what was found, per source, what failed and why, and
-what the run's state (and so the exit code) is under the run policy (``govreports.policy``).
+what the run's state (and so the exit code) is under the run policy (``core.policy``).
 Rendered with rich: tables on a terminal, the same tables as plain text in a log."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fetching.outcomes import OUTCOMES
-from govreports.policy import SourceStatus, Verdict, decide, statuses_of
+from core.policy import SourceStatus, Verdict, decide, statuses_of
 
 # Failure classes the crawl counts besides the fetcher's outcome classes.
 CRAWL_CLASSES = {"extraction_failed": "no body text could be extracted from a fetched document",

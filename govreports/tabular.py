@@ -17,7 +17,7 @@ from typing import Iterator
 
 from sqlalchemy import select
 
-from parsing.codebook import load_codebook
+from core.codebook import load_codebook
 from storage.models import Copy, Report, StatRow
 from storage.store import Store
 

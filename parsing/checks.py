@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from parsing.codebook import Check, Term, load_codebook
-from parsing.types import Flag, StatCell
+from core.codebook import Check, Term, load_codebook
+from core.document import Flag, StatCell
 
 _TOLERANCE = 1e-6  # cells are floats; counts are whole numbers, amounts have at most 6 decimals
 

@@ -18,7 +18,7 @@ from parsing.sections import split_sections
 from parsing.tables import PROACTIVE, REQUESTS, REVIEW, TableParse, parse_html_tables
 from parsing.tables_text import parse_text_tables
 from parsing.tables_xlsx import XlsxReadError, parse_xlsx_tables
-from parsing.types import ContentParse, Flag, Section
+from core.document import ContentParse, Flag, Section
 
 FORMAT_2019 = "2019"
 FORMAT_2021 = "2021"

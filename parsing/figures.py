@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from normalization.text import match_key
-from parsing.types import Figure, Flag, StatCell
+from core.document import Figure, Flag, StatCell
 
 FIGURE_KEYS = ("applications_received", "disclosed", "partially_disclosed", "reconsiderations", "lawsuits")
 

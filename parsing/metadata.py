@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
 
-from fetching.decode import html_tree
+from core.html import html_tree
 from normalization import to_simplified
-from parsing.years import year_in_text, year_in_url
+from core.years import year_in_text, year_in_url
 
 # Label synonyms of the metadata block (DOMAIN.md). Labels are often padded: "索 引 号".
 LABELS: dict[str, tuple[str, ...]] = {

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from normalization.text import match_key
-from parsing.types import Section
+from core.document import Section
 
 PREAMBLE = "preamble"
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from bs4 import BeautifulSoup, Tag
 
 from normalization.text import fold_whitespace, match_key
-from parsing.codebook import load_codebook
-from parsing.types import Flag, StatCell
+from core.codebook import load_codebook
+from core.document import Flag, StatCell
 
 REQUESTS = "requests"
 REVIEW = "review_litigation"
@@ -328,7 +328,7 @@ def parse_grid(grid: Grid, *, table_index: int, origin: str) -> TableParse:
     if kind is None:
         return TableParse()
     reader = {REQUESTS: _read_requests, REVIEW: _read_review, PROACTIVE: _read_proactive}[kind]
-    builder = _CellBuilder(kind, table_index, origin)
+    builder = CellBuilder(kind, table_index, origin)
     reader(grid, builder)
     return builder.finish()
 
@@ -344,7 +344,7 @@ def _distinct(cells: Iterable[GridCell]) -> list[GridCell]:
 
 
 @dataclass
-class _CellBuilder:
+class CellBuilder:
     """Collects the cells of one table with the flags that go with them."""
 
     table: str
@@ -514,7 +514,7 @@ def _first_filled(row: Sequence[GridCell]) -> GridCell | None:
     return next((cell for cell in row if cell.key), None)
 
 
-def _read_requests(grid: Grid, out: _CellBuilder) -> None:
+def _read_requests(grid: Grid, out: CellBuilder) -> None:
     body_start = next((r for r, row in enumerate(grid)
                        if (first := _first_filled(row)) is not None and _is_request_label(first.key)), None)
     if body_start is None:
@@ -550,7 +550,7 @@ def _request_row_view(row: Sequence[GridCell], labels: range, codes: Sequence[st
 
 
 def _emit_request_rows(rows: Sequence[_RowView], parts: Sequence[Sequence[GridCell]],
-                       codes: Sequence[str | None], out: _CellBuilder) -> None:
+                       codes: Sequence[str | None], out: CellBuilder) -> None:
     context: str | None = None
     matches = []
     for view in rows:
@@ -607,7 +607,7 @@ def _is_review_header(row: Sequence[GridCell]) -> bool:
                for cell in row)
 
 
-def _read_review(grid: Grid, out: _CellBuilder) -> None:
+def _read_review(grid: Grid, out: CellBuilder) -> None:
     header_rows = []
     for r, row in enumerate(grid):
         if not _is_review_header(row):
@@ -647,7 +647,7 @@ def _is_proactive_header(row: Sequence[GridCell]) -> bool:
             and any(_first_rule(cell.key, PROACTIVE_COLUMN_RULES) for cell in filled))
 
 
-def _read_proactive(grid: Grid, out: _CellBuilder) -> None:
+def _read_proactive(grid: Grid, out: CellBuilder) -> None:
     header_rows: list[int] = []
     codes: list[str | None] = []
     parts: list[list[GridCell]] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from normalization.text import fold_whitespace, match_key
-from parsing.codebook import load_codebook
+from core.codebook import load_codebook
 from parsing.sections import split_sections
 from parsing.tables import (
     PROACTIVE,
@@ -22,8 +22,8 @@ from parsing.tables import (
     REQUESTS,
     REQUESTS_2021_ROWS,
     REVIEW,
+    CellBuilder,
     TableParse,
-    _CellBuilder,
     match_request_row,
 )
 
@@ -70,7 +70,7 @@ def _part_texts(text: str) -> dict[str, str]:
     return parts
 
 
-def _read_requests(text: str, out: _CellBuilder) -> None:
+def _read_requests(text: str, out: CellBuilder) -> None:
     labels = load_codebook().table(REQUESTS).columns  # printed order = codebook order
     columns = list(labels)
     group: str | None = None
@@ -97,7 +97,7 @@ def _read_requests(text: str, out: _CellBuilder) -> None:
     out.result.formats.discard("")
 
 
-def _read_review(text: str, out: _CellBuilder) -> None:
+def _read_review(text: str, out: CellBuilder) -> None:
     columns = load_codebook().table(REVIEW).columns
     runs = [numbers for _, numbers in _runs(_tokens(text))]
     full = next((numbers for numbers in runs if len(numbers) == len(columns)), None)
@@ -120,7 +120,7 @@ def _header_columns(label: str) -> list[str]:
     return [code for _, code in sorted(found)]
 
 
-def _read_proactive(text: str, out: _CellBuilder) -> None:
+def _read_proactive(text: str, out: CellBuilder) -> None:
     labels = load_codebook().table(PROACTIVE).columns
     columns: list[str] = []
     for label, numbers in _runs(_tokens(text)):
@@ -151,7 +151,7 @@ def parse_text_tables(text: str, first_index: int = 0) -> TableParse:
     for table, reader in readers:
         if table not in parts:
             continue
-        builder = _CellBuilder(table, index, "text")
+        builder = CellBuilder(table, index, "text")
         reader(parts[table], builder)
         part = builder.finish()
         if part.cells:

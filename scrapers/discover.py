@@ -14,8 +14,9 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from fetching.client import Fetcher, PageRequest
-from govreports.errors import FetchError, SiteRefused
-from govreports.sources import Source, host_of
+from core.errors import FetchError, SiteRefused
+from core.sources import Source
+from core.urls import host_of
 from scrapers.base import Link, ListingPage
 from scrapers.links import LinkVerdict, classify_link
 from scrapers.registry import detect_platform

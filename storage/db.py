@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
-from govreports.errors import ConfigError
+from core.errors import ConfigError
 
 DEFAULT_DB = "sqlite:///govreports.db"
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -122,6 +122,18 @@ class Copy(SQLModel, table=True):
     changed_numbers: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     first_seen_run: int
     last_seen_run: int
+    # MinHash of the text (dedup.index): with its band buckets in copy_bands, finds near texts filed
+    # under other reports. NULL for copies loaded before it existed until `govreports reparse`.
+    minhash: Optional[bytes] = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class CopyBand(SQLModel, table=True):
+    """One LSH band bucket of a copy's MinHash: copies sharing a bucket are near-duplicate candidates."""
+
+    __tablename__ = "copy_bands"
+    copy_id: str = Field(foreign_key="copies.id", primary_key=True)
+    band: int = Field(primary_key=True)
+    bucket: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
 
 
 class FigureRow(SQLModel, table=True):

@@ -15,7 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from govreports.errors import ConfigError
+from core.errors import ConfigError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 CONNECT_TIMEOUT = 10  # seconds: an unroutable host fails in this time instead of the OS's minutes

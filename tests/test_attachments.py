@@ -17,8 +17,8 @@ from extraction.attachments import (
     AttachmentUnreadable, UnsupportedAttachment, attachment_links, check_zip_directory, extract_attachment,
 )
 from fetching.classify import sniff_binary
-from govreports.errors import ConfigError, ExtractionError
-from govreports.pipeline import document_kind
+from core.errors import ConfigError, ExtractionError
+from flows.pipeline import document_kind
 from parsing.tables import html_grids
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -211,9 +211,18 @@ def test_member_count_cap():
         check_zip_directory(make_xlsx({"s": [["a"]]}), AttachmentLimits(max_zip_members=3))
 
 
-def test_real_documents_pass_the_zip_caps():
-    check_zip_directory(stats_2019_xlsx(), AttachmentLimits())
-    check_zip_directory(make_docx(REPORT_LINES, [["a", "b"]], []), AttachmentLimits())
+@pytest.mark.parametrize("make", [stats_2019_xlsx, lambda: make_docx(REPORT_LINES, [["a", "b"]], [])],
+                         ids=["xlsx", "docx"])
+def test_real_documents_pass_the_zip_caps(make):
+    """The default caps let real documents through, and each cap is measured on what they hold:
+    one member or one byte less and the same document is refused."""
+    body = make()
+    check_zip_directory(body, AttachmentLimits())  # raises if refused
+    members = zipfile.ZipFile(io.BytesIO(body)).infolist()
+    with pytest.raises(AttachmentTooLarge, match="zip members"):
+        check_zip_directory(body, AttachmentLimits(max_zip_members=len(members) - 1))
+    with pytest.raises(AttachmentTooLarge, match="uncompressed > cap"):
+        check_zip_directory(body, AttachmentLimits(max_uncompressed_bytes=sum(m.file_size for m in members) - 1))
 
 
 def test_pdf_claiming_a_million_pages_refused_before_walking_them():

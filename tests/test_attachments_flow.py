@@ -12,8 +12,8 @@ import pytest
 from govreports.demo.server import serve
 from govreports.demo.site import Page, Site
 from govreports.export import report_records
-from govreports.pipeline import FetchedAttachment, FetchedDoc, build_documents
-from govreports.sources import Source
+from flows.pipeline import FetchedAttachment, FetchedDoc, build_documents
+from core.sources import Source
 from storage.store import Store
 from test_attachments import OLE_HEADER, make_docx, make_pdf, stats_2019_xlsx, zip_bomb
 

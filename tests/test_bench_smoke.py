@@ -111,3 +111,11 @@ def test_extraction_benchmark_parses_the_fixtures(tmp_path):
     results = json.loads(out.read_text())
     assert results["pipeline"]["outcomes"]["report"] > 0 and results["pipeline"]["outcomes"]["stats_cells"] > 0
     assert results["trafilatura"]["cpu_s"] > 0
+
+
+def test_dedup_scale_loads_and_looks_up_every_copy(tmp_path):
+    out = tmp_path / "dedup_scale.json"
+    _run("bench.dedup_scale", "60", "--chars", "400", "--db-dir", str(tmp_path), "--out", str(out))
+    [row] = json.loads(out.read_text())["rows"]
+    assert row["copies"] == sum(row["load_outcomes"].values()) == sum(row["matches"].values()) == 60
+    assert row["reports"] == row["matches"]["first"] and row["lookup_seconds"] > 0

@@ -6,10 +6,11 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from govreports.coverage import (
-    FOUND, LATE, MISSING, FoundReport, deadline_for, is_government, ledger, status_counts, to_csv,
+from storage.reports import FoundReport
+from analysis.coverage import (
+    FOUND, LATE, MISSING, deadline_for, is_government, ledger, status_counts, to_csv,
 )
-from govreports.sources import Source
+from core.sources import Source
 
 
 def _source(source_id: str, name: str | None, kind: str = "agency") -> Source:

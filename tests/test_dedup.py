@@ -21,7 +21,8 @@ from dedup.calibration import (
     variants,
 )
 from dedup.fold import exact_key, fold_text, fold_tokens
-from dedup.index import CrossBlockIndex, CrossBlockKind
+from dedup.index import is_near, near_keys
+from dedup.index import similarity as signature_similarity
 from dedup.match import (
     NEAR_THRESHOLD,
     CopyText,
@@ -32,7 +33,7 @@ from dedup.match import (
     choose_canonical,
     match,
 )
-from dedup.near import jaccard, shingle_hashes
+from dedup.near import LSH_BANDS, NUM_PERM, jaccard, shingle_hashes
 from normalization import to_simplified
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dedup"
@@ -276,36 +277,38 @@ def test_district_copy_filed_under_the_city_is_distinct():
 # --- cross-block flags -----------------------------------------------------------------------
 
 
-def flags_for(*copies: CopyText):
-    index = CrossBlockIndex()
-    return [index.add(copy) for copy in copies][-1]
+def near_pair(a: CopyText, b: CopyText) -> tuple[bool, bool]:
+    """(share an LSH bucket, near by their stored signatures): what the cross-block lookup sees."""
+    keys_a, keys_b = near_keys(a.text), near_keys(b.text)
+    return bool(set(keys_a.buckets) & set(keys_b.buckets)), is_near(keys_a.signature, keys_b.signature)
 
 
-def test_same_text_under_another_agency_is_flagged():
-    flags = flags_for(official(), replace(repost(), agency="杭州市西湖区公安分局"))
-    assert [(flag.kind, flag.copy_id, flag.exact) for flag in flags] == [(CrossBlockKind.OTHER_AGENCY, "official", True)]
+def test_same_text_has_identical_keys():
+    assert near_keys(official().text) == near_keys(repost().text)
 
 
-def test_same_text_under_another_year_is_flagged():
-    flags = flags_for(official(), replace(repost(), year=2020))
-    assert [flag.kind for flag in flags] == [CrossBlockKind.OTHER_YEAR]
+def test_near_text_is_a_candidate_and_near():
+    assert near_pair(official(), mirror()) == (True, True)
 
 
-def test_near_text_under_another_agency_is_flagged_with_its_similarity():
-    flags = flags_for(official(), replace(mirror(), agency="杭州市西湖区公安分局"))
-    assert [(flag.exact, flag.similarity >= NEAR_THRESHOLD) for flag in flags] == [(False, True)]
+def test_near_text_similarity_is_the_estimate_of_the_shingle_jaccard():
+    estimate = signature_similarity(near_keys(official().text).signature, near_keys(mirror().text).signature)
+    exact = match(mirror(), [official()]).similarity
+    assert abs(estimate - exact) < 0.1 and estimate >= NEAR_THRESHOLD
 
 
-def test_copies_within_one_block_raise_no_cross_block_flag():
-    assert flags_for(official(), mirror(), repost()) == []
+def test_next_year_is_not_near():
+    assert near_pair(official(), next_year())[1] is False
 
 
-def test_next_year_raises_no_cross_block_flag():
-    assert flags_for(official(), next_year()) == []
+def test_district_template_copy_is_not_near():
+    assert near_pair(official(), district())[1] is False
 
 
-def test_district_template_copy_raises_no_cross_block_flag():
-    assert flags_for(official(), district()) == []
+def test_near_keys_survive_a_round_trip_through_bytes():
+    keys = near_keys(official().text)
+    assert len(keys.signature) == 4 * NUM_PERM and len(keys.buckets) == LSH_BANDS
+    assert all(-2**63 <= bucket < 2**63 for bucket in keys.buckets)
 
 
 # --- canonical copy --------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_every_export_format_is_documented_and_in_the_help():
 
 def test_run_policy_table_matches_the_policy():
     """Each row naming a source status says what `decide` does with one such source among ok ones."""
-    from govreports.policy import SourceStatus, decide
+    from core.policy import SourceStatus, decide
 
     rows = [line.strip("|").split("|") for line in _block("run-policy").splitlines()[2:]]
     checked = 0

@@ -162,7 +162,7 @@ def test_exporting_again_replaces_the_files(db, parquet):
 
 
 def test_a_failed_write_leaves_nothing_and_keeps_the_old_file(tmp_path):
-    from govreports.output import replacing
+    from core.output import replacing
 
     target = tmp_path / "reports.jsonl"
     target.write_text("old\n", encoding="utf-8")

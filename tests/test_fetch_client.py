@@ -13,8 +13,8 @@ from fetching.client import Fetcher, PageRequest, Validators, _retry_after_secon
 from fetching.outcomes import OUTCOMES, RETRYABLE_STATUSES, is_transient
 from fetching.politeness import LocalHostGate
 from fetching.settings import DEFAULT_USER_AGENT, FetchSettings
-from govreports import PROJECT_URL
-from govreports.errors import ConfigError, PermanentFetchError
+from core import PROJECT_URL
+from core.errors import ConfigError, PermanentFetchError
 from storage.store import Store
 
 REPORT = report_page("2020年政府信息公开工作年度报告")

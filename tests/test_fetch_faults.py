@@ -14,7 +14,7 @@ from sqlalchemy import text
 from fault_server import FaultServer, Reply, Reset, Stream, page, report_page
 from fetching.client import NOT_SENT, Fetcher
 from fetching.settings import FetchSettings
-from govreports.errors import PermanentFetchError, TransientFetchError
+from core.errors import PermanentFetchError, TransientFetchError
 from storage.store import Store
 
 TEST_UA = "govreports-test/0 (+https://example.invalid/govreports; test suite)"
@@ -466,7 +466,7 @@ def test_real_pages_arrive_as_the_text_their_bytes_hold(store, make_fetcher, ser
 def test_unreachable_robots_refusal_says_why(tmp_path):
     """A dead host's refusal names the connection failure, not a robots.txt rule."""
     from fetching.client import Fetcher
-    from govreports.errors import PermanentFetchError
+    from core.errors import PermanentFetchError
     from storage.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 'ledger.db'}")

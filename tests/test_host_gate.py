@@ -8,7 +8,7 @@ import time
 import pytest
 
 from fetching.postgres_gate import PostgresHostGate, gate_for, lease_rows
-from govreports.errors import ConfigError
+from core.errors import ConfigError
 
 pytestmark = pytest.mark.postgres
 

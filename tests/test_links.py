@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsing.years import year_in_text, year_in_url
+from core.years import year_in_text, year_in_url
 from scrapers.links import classify_link
 
 REPORTS = [

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
+from alembic.script import ScriptDirectory
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
+from storage.db import alembic_config
 from storage.store import Store
 
 
@@ -18,5 +21,25 @@ def test_migrated_schema_matches_the_models(db_url):
 
 
 def test_migrating_twice_changes_nothing(db_url):
-    Store(db_url).close()
-    Store(db_url).close()  # idempotent: already at head
+    """A second start on a migrated database runs no migration: same revision, same schema, the
+    rows already there untouched."""
+    first = Store(db_url)
+    run_id = first.start_run("crawl", {"sources": "s.toml"})
+    schema_before, revision_before = _schema(first), _revision(first)
+    first.close()
+    second = Store(db_url)  # idempotent: already at head
+    assert _revision(second) == revision_before == [ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()]
+    assert _schema(second) == schema_before
+    assert [(run.id, run.parameters) for run in second.runs()] == [(run_id, {"sources": "s.toml"})]
+    second.close()
+
+
+def _schema(store: Store) -> dict[str, list[tuple[str, str]]]:
+    inspector = inspect(store.engine)
+    return {table: [(column["name"], str(column["type"])) for column in inspector.get_columns(table)]
+            for table in sorted(inspector.get_table_names())}
+
+
+def _revision(store: Store) -> list[str]:
+    with store.engine.connect() as connection:
+        return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())

@@ -2,7 +2,7 @@
 import pytest
 
 from parsing.checks import check_cells
-from parsing.types import StatCell
+from core.document import StatCell
 
 ORGS = ["natural_person", "commercial", "research", "nonprofit", "legal_service", "other_org"]
 

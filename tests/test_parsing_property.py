@@ -2,7 +2,7 @@
 from hypothesis import given, settings, strategies as st
 
 from parsing.checks import check_cells
-from parsing.codebook import load_codebook
+from core.codebook import load_codebook
 from parsing.tables import parse_html_tables
 
 ORGS = ["natural_person", "commercial", "research", "nonprofit", "legal_service", "other_org"]

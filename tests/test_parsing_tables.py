@@ -5,7 +5,7 @@ import openpyxl
 import io
 import pytest
 
-from parsing.codebook import load_codebook
+from core.codebook import load_codebook
 from parsing.tables import (PROACTIVE_COLUMN_RULES, PROACTIVE_ROW_RULES, REQUEST_COLUMN_RULES, REQUEST_ITEMS,
                             REQUEST_TOP_ROWS, parse_html_tables, read_number, UnreadableNumber)
 from parsing.tables_text import parse_text_tables

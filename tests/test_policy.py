@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from govreports.errors import ConfigError, SiteRefused, SourceFailed, SourceRegressed
-from govreports.policy import (
+from core.errors import ConfigError, SiteRefused, SourceFailed, SourceRegressed
+from core.policy import (
     COMPLETED, EXIT_FAILED, EXIT_OK, FAILED, SourceStatus, decide, status_of, statuses_of,
 )
 

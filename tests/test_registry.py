@@ -10,7 +10,8 @@ import pytest
 
 from fetching.client import PageRequest
 from fetching.decode import decode_html
-from govreports.sources import load_sources
+from core.sources import load_sources
+from scrapers.registry import platform_names
 from scrapers.base import ListingPage, Platform
 from scrapers.registry import build_registry, detect_platform, get_platform, platforms
 
@@ -72,7 +73,7 @@ def test_unknown_page_falls_back_to_generic():
 
 @pytest.fixture(scope="module")
 def registry():
-    return load_sources(ROOT / "sources")
+    return load_sources(ROOT / "sources", platform_names())
 
 
 def test_starter_registry_loads_at_least_40_agencies(registry):

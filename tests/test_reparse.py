@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-import storage.store
+import storage.reports
 from govreports.cli import app
 from govreports.demo.server import serve, sources_toml
 from govreports.demo.site import EXPECTED_REPORTS, build_sites
@@ -65,13 +65,13 @@ def test_reparse_with_the_network_gone_rebuilds_identical_figures(db, monkeypatc
     with store.engine.begin() as connection:  # what an older parser left behind: nothing
         for table in PARSED:
             connection.execute(text(f"DELETE FROM {table}"))
-    monkeypatch.setattr(storage.store, "PARSER_VERSION", "reparse-test")  # the parsers "improved"
+    monkeypatch.setattr(storage.reports, "PARSER_VERSION", "reparse-test")  # the parsers "improved"
 
     state = reparse(db=db, return_state=True)
 
     assert state.is_completed(), state.message
     assert summary(state)["counts"] == {"reports": len(EXPECTED_REPORTS), "rewritten": len(EXPECTED_REPORTS),
-                                    "unchanged": 0, "failed": 0}
+                                    "unchanged": 0, "failed": 0, "near_keys_filled": 0}
     assert parsed_rows(store) == before
     [run] = [r for r in store.runs() if r.flow == "reparse"]
     assert (run.state, run.counts["rewritten"], run.parameters["force"]) == ("completed", 5, False)

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from govreports.cli import app
 from govreports.demo.server import serve
 from govreports.demo.site import Page, Site
-from govreports.sources import load_sources
+from core.sources import load_sources
+from scrapers.registry import platform_names
 
 ROOT = Path(__file__).parent.parent
 GBK_LIST = (Path(__file__).parent / "fixtures" / "sites" / "generic" / "index.shtml").read_bytes()
@@ -42,7 +43,7 @@ def test_fixture_is_the_raw_bytes(scaffolded):
 
 def test_sources_entry_validates(scaffolded):
     root, url = scaffolded
-    [source] = load_sources(root / "sources" / "scaffolded.toml")
+    [source] = load_sources(root / "sources" / "scaffolded.toml", platform_names())
     assert (source.id, source.name, source.start_urls, source.verified) == ("wh-gaj", "武汉市公安局", (url,), False)
 
 

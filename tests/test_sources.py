@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from govreports.errors import SourcesError
-from govreports.sources import load_sources
+from core.errors import SourcesError
+from core.sources import load_sources
+from scrapers.registry import platform_names
 
 GOOD = """
 [[source]]
@@ -28,22 +29,22 @@ def write(tmp_path, text: str):
 
 
 def test_good_file_loads_every_entry(tmp_path):
-    sources = load_sources(write(tmp_path, GOOD))
+    sources = load_sources(write(tmp_path, GOOD), platform_names())
     assert [s.id for s in sources] == ["hz-gaj", "mirror-1"]
 
 
 def test_optional_keys_are_read(tmp_path):
-    hz = load_sources(write(tmp_path, GOOD))[0]
+    hz = load_sources(write(tmp_path, GOOD), platform_names())[0]
     assert (hz.delay, hz.max_pages, hz.kind, hz.official) == (2.5, 10, "agency", True)
 
 
 def test_mirror_has_no_default_agency_and_is_not_official(tmp_path):
-    mirror = load_sources(write(tmp_path, GOOD))[1]
+    mirror = load_sources(write(tmp_path, GOOD), platform_names())[1]
     assert (mirror.name, mirror.official, mirror.delay) == (None, False, 1.0)
 
 
 def test_hosts_default_to_start_url_hosts(tmp_path):
-    hz = load_sources(write(tmp_path, GOOD))[0]
+    hz = load_sources(write(tmp_path, GOOD), platform_names())[0]
     assert hz.hosts() == frozenset({"www.hangzhou.gov.cn"})
 
 
@@ -82,7 +83,7 @@ BAD = {
 def test_bad_file_error_names_the_entry(tmp_path, case):
     text, entry, message = BAD[case]
     with pytest.raises(SourcesError) as caught:
-        load_sources(write(tmp_path, text))
+        load_sources(write(tmp_path, text), platform_names())
     assert caught.value.entry == entry
     assert message in caught.value.message
 
@@ -91,4 +92,4 @@ def test_directory_of_files_checks_ids_across_files(tmp_path):
     (tmp_path / "a.toml").write_text('[[source]]\nid = "x"\nname = "甲局"\nstart_urls = ["http://a.gov.cn/"]\n')
     (tmp_path / "b.toml").write_text('[[source]]\nid = "x"\nname = "乙局"\nstart_urls = ["http://b.gov.cn/"]\n')
     with pytest.raises(SourcesError, match="duplicate id"):
-        load_sources(tmp_path)
+        load_sources(tmp_path, platform_names())

@@ -10,8 +10,11 @@ from dedup.calibration import as_correction, as_district, as_next_year, as_pdf_e
     as_traditional_mirror
 from govreports.export import report_records
 from normalization import to_simplified
-from parsing.types import ContentParse
-from storage.store import Document, LoadOutcome, Store, report_id_for
+from core.document import ContentParse
+from core.document import Document
+from dedup.identity import report_id_for
+from storage.reports import LoadOutcome
+from storage.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dedup"
 HANGZHOU = (FIXTURES / "hangzhou_psb_2019.txt").read_text(encoding="utf-8")
@@ -112,3 +115,50 @@ def test_a_report_with_its_own_text_has_no_cross_report_flag(store):
     load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"))
     load(store, document(as_next_year(HANGZHOU, donor=GUANGZHOU), "http://hz.gov.cn/art/2020.html", year=2020))
     assert all(not r["flags"] for r in records(store).values())
+
+
+def _flags(record: dict, kind: str) -> list[dict]:
+    return [f for f in record["flags"] if f["kind"] == kind]
+
+
+def test_a_near_text_under_another_year_is_flagged_with_its_similarity(store):
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/2019.html"))
+    # last year's report re-posted as this year's, through a traditional mirror (junk characters, script)
+    load(store, document(as_traditional_mirror(HANGZHOU), "http://mirror.org/hz2020", official=False, year=2020))
+    found = records(store)
+    [flag] = _flags(found[(AGENCY, 2020)], "near_text_as_other_report")
+    [other] = flag["data"]["reports"]
+    assert (other["id"], other["year"]) == (report_id_for(AGENCY, 2019), 2019)
+    assert 0.85 <= other["similarity"] < 1.0
+    assert [f["data"]["reports"][0]["year"] for f in _flags(found[(AGENCY, 2019)], "near_text_as_other_report")] == [2020]
+
+
+def test_the_same_text_elsewhere_is_flagged_once_as_same_not_also_as_near(store):
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"))
+    load(store, document(HANGZHOU, "http://xh.gov.cn/art/1.html", agency="杭州市公安局西湖区分局"))
+    kinds = [f["kind"] for r in records(store).values() for f in r["flags"]]
+    assert kinds == ["same_text_as_other_report", "same_text_as_other_report"]
+
+
+def test_a_district_copy_of_the_template_is_not_near(store):
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/1.html"))
+    district = "杭州市公安局西湖区分局"
+    load(store, document(as_district(HANGZHOU, AGENCY, district, donor=GUANGZHOU), "http://xh.gov.cn/art/1.html",
+                         agency=district))
+    assert all(not r["flags"] for r in records(store).values())
+
+
+def test_copies_loaded_before_near_keys_existed_get_them_on_fill(store):
+    from sqlalchemy import update
+
+    from storage.models import Copy, CopyBand
+
+    load(store, document(HANGZHOU, "http://hz.gov.cn/art/2019.html"))
+    load(store, document(as_traditional_mirror(HANGZHOU), "http://mirror.org/hz2020", official=False, year=2020))
+    with store._tx() as s:  # as a database migrated from before copies had keys
+        s.execute(CopyBand.__table__.delete())
+        s.execute(update(Copy).values(minhash=None))
+    assert all(not r["flags"] for r in records(store).values())
+    assert store.fill_near_keys() == 2
+    assert store.fill_near_keys() == 0
+    assert _flags(records(store)[(AGENCY, 2020)], "near_text_as_other_report")

@@ -134,5 +134,5 @@ def parse_codebook(source: str) -> Codebook:
 @lru_cache(maxsize=1)
 def load_codebook() -> Codebook:
     """The bundled codebook (read once, on first use)."""
-    source = resources.files("parsing").joinpath(CODEBOOK_FILE).read_text(encoding="utf-8")
+    source = resources.files("core").joinpath(CODEBOOK_FILE).read_text(encoding="utf-8")
     return parse_codebook(source)

@@ -1,7 +1,7 @@
 """The stages after fetching, as plain functions (no Prefect): the crawl flow's tasks, the reparse
 flow and the benchmarks' direct runner all call these.
 
-extract → normalize → parse → (dedupe + load in ``storage.store.Store.load``)
+extract → normalize → parse → (dedupe + load in ``storage.reports.Reports.load``)
 """
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ from extraction.attachments import (
 )
 from fetching.classify import sniff_binary
 from fetching.decode import decode_html
-from govreports.errors import NotAReportError
-from govreports.sources import Source
+from core.errors import NotAReportError
+from core.sources import Source
+from core.titles import lookalike_in
 from normalization import to_simplified
 from parsing.content import parse_content
 from parsing.metadata import Metadata, parse_metadata
-from parsing.types import ContentParse, Flag
+from core.document import ContentParse, Flag
 from storage.models import Copy
-from storage.store import Document, Store
+from core.document import Document
+from storage.store import Store
 
 _REPORT_TITLE = re.compile(r"信息公开|政务公开")
-_NOT_REPORT_TITLE = re.compile(r"解读|要点|指南|目录|决算|预算|法治政府|绩效|自评")
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,9 @@ def _attachment_only_document(source: Source, fetched: FetchedDoc, body: bytes, 
 
 def _check_report(source: Source, fetched: FetchedDoc, metadata: Metadata, years: tuple[int, int] | None) -> None:
     year = metadata.year  # link text, then title, URL, metadata, body: in that order of trust
-    if metadata.title and _NOT_REPORT_TITLE.search(metadata.title):
-        raise NotAReportError(f"{fetched.url}: title {metadata.title!r} is a look-alike, not a report")
+    lookalike = lookalike_in(re.sub(r"\s+", "", metadata.title or ""))
+    if lookalike:
+        raise NotAReportError(f"{fetched.url}: title {metadata.title!r} is a look-alike ({lookalike}), not a report")
     if not metadata.title or not _REPORT_TITLE.search(metadata.title):
         raise NotAReportError(f"{fetched.url}: no annual-report title found")
     if year is None:

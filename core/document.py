@@ -1,7 +1,8 @@
-"""Typed results of the parsers: what the loader stores and the export carries.
+"""The document contract: what the parse stage produces and the load stage consumes.
 
-These dataclasses are the seam between the pure parsers (``parsing.*``) and storage/export. Parsers
-return them; nothing here touches the network or the database.
+``ContentParse`` (with its cells, figures, sections and flags) is what the pure parsers
+(``parsing.*``) return; ``Document`` is one fetched, extracted, normalized and parsed document
+ready to load (``storage``). Nothing here touches the network or the database.
 """
 from __future__ import annotations
 
@@ -61,3 +62,25 @@ class ContentParse:
     cells: list[StatCell]
     figures: dict[str, Figure]
     flags: list[Flag]
+
+
+@dataclass
+class Document:
+    """A fetched, extracted, normalized and parsed document, ready to load."""
+
+    source_id: str
+    official: bool
+    url: str
+    final_url: str
+    kind: str  # html | pdf | docx | xlsx | doc
+    snapshot_hash: str
+    agency: str
+    year: int
+    title: str | None
+    published: str | None
+    text: str  # simplified
+    text_original: str
+    content: ContentParse
+    link_text: str | None = None
+    listing_url: str | None = None
+    evidence: dict = field(default_factory=dict)

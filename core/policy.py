@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Mapping
 
-from govreports.errors import SiteRefused, SourceRegressed
+from core.errors import SiteRefused, SourceRegressed
 
 # Exit codes of every govreports command (README "Exit codes").
 EXIT_OK = 0

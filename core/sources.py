@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-
-from govreports.errors import SourcesError
+from core.errors import SourcesError
+from core.urls import host_of, is_http_url
 
 DEFAULT_DELAY = 1.0
 DEFAULT_MAX_PAGES = 50
 SOURCE_KINDS = ("agency", "portal", "mirror")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _KNOWN_KEYS = {
     "id", "name", "start_urls", "delay", "kind", "allowed_hosts", "max_pages", "platform",
     "verified", "found_on", "found_date", "notes",
@@ -61,13 +61,11 @@ class Source:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
-def host_of(url: str) -> str:
-    """``host[:port]`` of a URL, lower-cased: the unit of politeness."""
-    return urlsplit(url).netloc.lower()
+def load_sources(path: str | Path, platforms: Collection[str]) -> list[Source]:
+    """Read and validate a sources file, or every ``*.toml`` of a directory (ids unique across).
 
-
-def load_sources(path: str | Path) -> list[Source]:
-    """Read and validate a sources file, or every ``*.toml`` of a directory (ids unique across)."""
+    ``platforms`` are the adapter names a source may name (``scrapers.registry.platform_names()``):
+    the registry is code above the core, so its names are handed in, not imported."""
     path = Path(path)
     if path.is_dir():
         files = sorted(path.glob("*.toml"))
@@ -80,7 +78,7 @@ def load_sources(path: str | Path) -> list[Source]:
     sources: list[Source] = []
     seen: dict[str, str] = {}
     for file in files:
-        for source in _load_file(file):
+        for source in _load_file(file, platforms):
             if source.id in seen:
                 raise SourcesError(str(file), f'source id "{source.id}"',
                                    f"duplicate id (first defined in {seen[source.id]})")
@@ -89,7 +87,7 @@ def load_sources(path: str | Path) -> list[Source]:
     return sources
 
 
-def _load_file(file: Path) -> list[Source]:
+def _load_file(file: Path, platforms: Collection[str]) -> list[Source]:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -102,10 +100,10 @@ def _load_file(file: Path) -> list[Source]:
     entries = data.get("source")
     if not isinstance(entries, list) or not entries:
         raise SourcesError(str(file), None, "no [[source]] entries")
-    return [_parse_entry(str(file), i, e) for i, e in enumerate(entries, start=1)]
+    return [_parse_entry(str(file), i, e, platforms) for i, e in enumerate(entries, start=1)]
 
 
-def _parse_entry(file: str, index: int, entry: Any) -> Source:
+def _parse_entry(file: str, index: int, entry: Any, platforms: Collection[str]) -> Source:
     label = f"source #{index}"
     if not isinstance(entry, dict):
         raise SourcesError(file, label, "must be a table")
@@ -119,7 +117,7 @@ def _parse_entry(file: str, index: int, entry: Any) -> Source:
     if unknown:
         raise fail(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_KNOWN_KEYS)}")
     source_id = entry.get("id")
-    if not isinstance(source_id, str) or not _ID_RE.match(source_id):
+    if not isinstance(source_id, str) or not SOURCE_ID.match(source_id):
         raise fail("id must be a lower-case slug (letters, digits, - or _), at most 64 characters")
     name = entry.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
@@ -128,7 +126,7 @@ def _parse_entry(file: str, index: int, entry: Any) -> Source:
     if not isinstance(start_urls, list) or not start_urls:
         raise fail("start_urls is missing or empty")
     for url in start_urls:
-        if not isinstance(url, str) or not _is_http_url(url):
+        if not isinstance(url, str) or not is_http_url(url):
             raise fail(f"malformed start URL {url!r}: need an absolute http(s) URL with a host")
     kind = entry.get("kind", "agency" if name else "portal")
     if kind not in SOURCE_KINDS:
@@ -147,11 +145,8 @@ def _parse_entry(file: str, index: int, entry: Any) -> Source:
     if not isinstance(allowed_hosts, list) or not all(isinstance(h, str) and h and "/" not in h for h in allowed_hosts):
         raise fail("allowed_hosts must be a list of host names (host or host:port, no scheme or path)")
     platform = entry.get("platform")
-    if platform is not None:
-        from scrapers.registry import platform_names  # the registry is code; sources only name it
-
-        if platform not in platform_names():
-            raise fail(f"unknown platform {platform!r}; known: {sorted(platform_names())}")
+    if platform is not None and platform not in platforms:
+        raise fail(f"unknown platform {platform!r}; known: {sorted(platforms)}")
     verified = entry.get("verified", False)
     if not isinstance(verified, bool):
         raise fail("verified must be true or false")
@@ -177,8 +172,3 @@ def _parse_entry(file: str, index: int, entry: Any) -> Source:
         found_date=found_date,
         notes=entry.get("notes"),
     )
-
-
-def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url

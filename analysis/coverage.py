@@ -33,8 +33,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Iterable
 
-from govreports.dates import BEIJING, beijing_date
-from govreports.sources import Source
+from core.dates import BEIJING, beijing_date
+from core.output import replacing
+from core.sources import Source
+from storage.reports import FoundReport
+from storage.store import Store
 
 NEW_RULES_FROM_YEAR = 2019  # the 2019 条例 governs the reports for 2019 on (published from 2020)
 _GOVERNMENT_SUFFIXES = ("人民政府", "市政府", "县政府", "区政府", "州政府", "盟政府", "旗政府", "乡政府", "镇政府",
@@ -54,18 +57,6 @@ def deadline_for(agency: str, year: int) -> date:
     if year < NEW_RULES_FROM_YEAR or is_government(agency):
         return date(year + 1, 3, 31)
     return date(year + 1, 1, 31)
-
-
-@dataclass(frozen=True)
-class FoundReport:
-    """What the store knows about one stored report (see ``Store.coverage_reports``)."""
-
-    agency: str
-    year: int
-    published: str | None  # YYYY-MM-DD
-    first_seen: datetime
-    first_seen_run: int
-    source_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -151,8 +142,8 @@ def _iso_date(value: str | None) -> date | None:
         return None
 
 
-def coverage_ledger(store, sources: list[Source], years: tuple[int, int]) -> list[LedgerRow]:
-    """The ledger from a ``storage.store.Store``: the reports found through ``sources`` and their runs."""
+def coverage_ledger(store: Store, sources: list[Source], years: tuple[int, int]) -> list[LedgerRow]:
+    """The ledger from the store: the reports found through ``sources`` and their runs."""
     source_ids = [s.id for s in sources]
     return ledger(sources, years, store.coverage_reports(source_ids), store.source_looks(source_ids))
 
@@ -175,8 +166,6 @@ def to_csv(rows: list[LedgerRow]) -> str:
 
 def write_csv(rows: list[LedgerRow], out: Path) -> None:
     """UTF-8 with a BOM, so that Excel on a Chinese Windows reads it as UTF-8 and not as GBK."""
-    from govreports.output import replacing
-
     with replacing(out) as temporary:
         temporary.write_text(to_csv(rows), encoding="utf-8-sig")
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from govreports.errors import ConfigError
+from core.errors import ConfigError
 
 
 def check_file(path: Path, option: str = "--out") -> None:

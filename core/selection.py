@@ -2,8 +2,8 @@
 (``--years``). Pure and Prefect-free, so the CLI checks them before anything starts."""
 from __future__ import annotations
 
-from govreports.errors import ConfigError
-from govreports.sources import Source
+from core.errors import ConfigError
+from core.sources import Source
 
 
 def parse_years(years: str | None) -> tuple[int, int] | None:

@@ -1,0 +1,1 @@
+"""What the data shows: the coverage ledger (found, late, missing per agency and year)."""

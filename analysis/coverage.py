@@ -29,26 +29,26 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Iterable
 
+from core.dates import BEIJING, beijing_date
+from core.output import replacing
+from core.regions import agency_kind_of
 from core.sources import Source
 from storage.reports import FoundReport
 from storage.store import Store
 
-BEIJING = timezone(timedelta(hours=8))
 NEW_RULES_FROM_YEAR = 2019  # the 2019 条例 governs the reports for 2019 on (published from 2020)
-_GOVERNMENT_SUFFIXES = ("人民政府", "市政府", "县政府", "区政府", "州政府", "盟政府", "旗政府", "乡政府", "镇政府",
-                        "省政府")
 FOUND, MISSING, LATE = "found", "missing", "late"
 CSV_FIELDS = ("agency", "year", "status", "first_seen", "published", "deadline", "evidence", "sources")
 
 
 def is_government(agency: str) -> bool:
-    """人民政府 and short forms; a government's office (办公厅/办公室) is a department."""
-    name = agency.strip()
-    return name.endswith(_GOVERNMENT_SUFFIXES)
+    """人民政府 and short forms (the one rule, ``core.regions``); a government's own office
+    (办公厅/办公室) is a department here."""
+    return agency_kind_of(agency) == "人民政府"
 
 
 def deadline_for(agency: str, year: int) -> date:
@@ -107,7 +107,7 @@ def _sources_by_agency(sources: list[Source], found: Iterable[FoundReport]) -> d
 
 def _found_row(report: FoundReport, deadline: date, looks: dict[str, list[tuple[int, datetime]]]) -> LedgerRow:
     end_of_deadline = datetime.combine(deadline + timedelta(days=1), time(0), BEIJING)
-    first_seen_day = report.first_seen.astimezone(BEIJING).date()
+    first_seen_day = beijing_date(report.first_seen)
     base = dict(agency=report.agency, year=report.year, deadline=deadline, first_seen=first_seen_day,
                 published=report.published, sources=report.source_ids)
     published = _iso_date(report.published)
@@ -164,7 +164,9 @@ def to_csv(rows: list[LedgerRow]) -> str:
 
 
 def write_csv(rows: list[LedgerRow], out: Path) -> None:
-    out.write_text(to_csv(rows), encoding="utf-8")
+    """UTF-8 with a BOM, so that Excel on a Chinese Windows reads it as UTF-8 and not as GBK."""
+    with replacing(out) as temporary:
+        temporary.write_text(to_csv(rows), encoding="utf-8-sig")
 
 
 def default_years(found: Iterable[FoundReport]) -> tuple[int, int] | None:

@@ -129,19 +129,19 @@ def warm_up_prefect() -> None:
 
 def run_prefect(sources_file: str, db_url: str, concurrency: int) -> dict:
     from flows.crawl import crawl
+    from flows.runtime import summary_of
 
     state = crawl(sources_file=sources_file, db=db_url, concurrency=concurrency, return_state=True)
-    if isinstance(state.data, dict):
-        return state.data
-    return state.result()  # the summary, or the flow's exception re-raised
+    return summary_of(state)  # the summary, or the flow's exception re-raised
 
 
 def run_direct(sources_file: str, db_url: str, concurrency: int, clock: StageClock | None = None) -> dict:
     """The crawl flow's body without Prefect: same prologue, same task bodies, same summary."""
     from fetching.client import Fetcher
     from fetching.settings import FetchSettings
-    from flows.crawl import CrawlContext, _summary, discover_task, fetch_task, process_task
+    from core.policy import decide, statuses_of
     from core.sources import load_sources
+    from flows.crawl import CrawlContext, SourceFailure, _summary, discover_task, fetch_task, process_task
     from scrapers.registry import platform_names
     from storage.store import Store
 
@@ -168,11 +168,11 @@ def run_direct(sources_file: str, db_url: str, concurrency: int, clock: StageClo
                 try:
                     results[source_id] = future.result()
                 except Exception as exc:  # one failing source never fails the others (as in the flow)
-                    errors[source_id] = f"{type(exc).__name__}: {exc}"
+                    errors[source_id] = SourceFailure.of(exc)
         summary = _summary(results, errors, ctx)
     finally:
         fetcher.close()
-    store.finish_run(run_id, "failed" if errors else "completed", summary["counts"], summary["errors"])
+    store.finish_run(run_id, decide(statuses_of(summary)).state, summary["counts"], summary["errors"])
     store.close()
     return summary
 

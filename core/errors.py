@@ -12,7 +12,10 @@ GovreportsError
 ├── ListingFormatError          a fetched listing is not what its platform serves (an API answering
 │                               HTML or an error object instead of its JSON)
 ├── NotAReportError             a fetched document is not an annual report (look-alike, no year)
-└── SourceFailed                a whole source failed (e.g. zero reports where there were reports)
+└── SourceFailed                a whole source failed; the other sources of the run go on
+    ├── SiteRefused             the site did not let us read its listing (blocked, robots,
+    │                           unreachable, list page gone): reported, not a failed run
+    └── SourceRegressed         zero reports where earlier runs found some: a failed run
 """
 from __future__ import annotations
 
@@ -76,3 +79,17 @@ class NotAReportError(GovreportsError):
 
 class SourceFailed(GovreportsError):
     """A source as a whole failed; the other sources of the run are unaffected."""
+
+
+class SiteRefused(SourceFailed):
+    """No listing page of the source could be fetched, for reasons on the site's side (blocked,
+    robots.txt, unreachable, list page gone). ``failures`` counts the outcome classes (the ledger's)."""
+
+    def __init__(self, message: str, failures: dict[str, int] | None = None) -> None:
+        super().__init__(message)
+        self.failures = dict(failures or {})
+
+
+class SourceRegressed(SourceFailed):
+    """The source was read, and yielded no reports where earlier runs found some: the site or its
+    markup changed, and a person has to look."""

@@ -64,6 +64,11 @@ class Place:
         return asdict(self)
 
 
+# A place's fields as the exports and browse carry them (each says in ``origin`` whether it was given
+# or inferred).
+PLACE_FIELDS = ("division", "division_code", "level", "agency_kind", "parent", "province")
+
+
 @dataclass(frozen=True)
 class _Chain:
     divisions: tuple[tuple[str, str], ...]  # (name, level) from the widest down

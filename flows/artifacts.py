@@ -40,13 +40,14 @@ def source_rows(summary: dict) -> list[dict[str, Any]]:
     """One row per source of the run's summary (``flows.crawl._summary``), failed sources included."""
     per_source = summary["counts"]["per_source"]
     failed = summary["errors"]["sources"]
+    statuses = summary["errors"].get("source_status") or {}
     rows = []
     for source_id in sorted(set(per_source) | set(failed)):
         counts = per_source.get(source_id, {})
-        failures = counts.get("failures", {})
+        failures = counts.get("failures") or (summary["errors"].get("source_failures") or {}).get(source_id, {})
         rows.append({
             "source": source_id,
-            "state": "FAILED" if source_id in failed else "ok",
+            "state": statuses.get(source_id, "FAILED") if source_id in failed else "ok",
             "list_pages": counts.get("listing_pages", 0),
             "candidate_links": counts.get("candidates", 0),
             "new": counts.get("new", 0),
@@ -89,8 +90,11 @@ def _failure_lines(errors: dict) -> list[str]:
         hosts = errors.get(key) or []
         lines.append(f"{label}: " + (", ".join(f"`{h}`" for h in hosts) or "none"))
     lines.append("")
+    statuses = errors.get("source_status") or {}
     for source_id, message in sorted((errors.get("sources") or {}).items()):
-        lines.append(f"- **{source_id} FAILED**: {message}")
+        lines.append(f"- **{source_id} {statuses.get(source_id, 'FAILED')}**: {message}")
+    if errors.get("run"):
+        lines += ["", "**The run failed:** " + "; ".join(errors["run"])]
     return lines
 
 

@@ -25,9 +25,14 @@ from fetching.decode import decode_html
 from fetching.postgres_gate import gate_for
 from fetching.settings import FetchSettings
 from flows.artifacts import RunProgress, publish_run_artifacts
+from flows.events import ObservedSink, RunFinished, RunStarted, SourceFinished, emit
 from flows.runtime import prefect_run_id, run_logger
 from analysis.coverage import coverage_ledger, default_years
-from core.errors import ConfigError, ExtractionError, FetchError, NotAReportError, SourceFailed
+from core.errors import (
+    ConfigError, ExtractionError, FetchError, NotAReportError, SiteRefused, SourceFailed, SourceRegressed,
+)
+from core.policy import SourceStatus, decide, status_of, statuses_of
+from core.selection import parse_years, select_sources
 from flows.pipeline import FetchedAttachment, FetchedDoc, build_documents, content_of_copy, document_kind
 from core.sources import Source, load_sources
 from scrapers.registry import platform_names
@@ -38,20 +43,6 @@ from storage.reports import LoadOutcome
 from storage.store import Store
 
 DEFAULT_CONCURRENCY = 8
-
-
-def parse_years(years: str | None) -> tuple[int, int] | None:
-    """"2008-2024" → (2008, 2024); "2019" → (2019, 2019)."""
-    if not years:
-        return None
-    first, _, last = years.partition("-")
-    try:
-        span = (int(first), int(last or first))
-    except ValueError:
-        raise ConfigError(f"--years must look like 2008-2024 or 2019, not {years!r}") from None
-    if span[0] > span[1]:
-        raise ConfigError(f"--years {years}: the first year is after the last")
-    return span
 
 
 @dataclass
@@ -216,8 +207,8 @@ def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: Crawl
     if reports_here == 0 and ctx.years is None:
         before = ctx.store.reports_found_before(source.id, ctx.run_id)
         if before:
-            raise SourceFailed(f"source {source.id} yielded no reports this run, but {before} copies in earlier runs "
-                               f"(failures: {dict(result.failures) or 'none'}): the site or its markup changed")
+            raise SourceRegressed(f"source {source.id} yielded no reports this run, but {before} copies in earlier "
+                                  f"runs (failures: {dict(result.failures) or 'none'}): the site or its markup changed")
     logger.info("%s: %s", source.id, dict(result.outcomes) or "no reports")
     return result
 
@@ -240,8 +231,10 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
     resume_runs = store.resumable_runs()
     run_id = store.start_run("crawl", parameters, prefect_run_id())
     store.upsert_sources(sources, run_id)
-    fetcher = Fetcher(store, run_id=run_id, settings=FetchSettings.from_env(), gate=gate_for(store.url, store.engine))
+    fetcher = Fetcher(ObservedSink(store), run_id=run_id, settings=FetchSettings.from_env(),
+                      gate=gate_for(store.url, store.engine))
     ctx = CrawlContext(store, fetcher, run_id, span, resume_runs)
+    emit(RunStarted(run_id, len(sources)))
     try:
         summary = _run_sources(sources, ctx, concurrency, RunProgress(len(sources), shard, shards))
     except BaseException as exc:
@@ -251,25 +244,18 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
         fetcher.close()
     summary["crashed_runs_found"] = crashed
     summary["resumed_from_runs"] = resume_runs
-    state = "failed" if summary["errors"]["sources"] else "completed"
-    store.finish_run(run_id, state, summary["counts"], summary["errors"])
+    verdict = decide(statuses_of(summary))  # the same policy decides the CLI's exit code
+    summary["errors"]["run"] = list(verdict.reasons)
+    store.finish_run(run_id, verdict.state, summary["counts"], summary["errors"])
     _publish(summary, store, sources, span, shard, shards)
     store.close()
-    if state == "failed":
-        failed = summary["errors"]["sources"]
-        return Failed(message=f"{len(failed)} of {len(sources)} sources failed: "
-                              + "; ".join(f"{k}: {v}" for k, v in failed.items()), data=summary)
-    return Completed(message=f"run {run_id}: {summary['counts']['reports_new']} new reports", data=summary)
-
-
-def select_sources(sources: list[Source], source_ids: list[str] | None) -> list[Source]:
-    if not source_ids:
-        return sources
-    known = {s.id for s in sources}
-    unknown = [i for i in source_ids if i not in known]
-    if unknown:
-        raise ConfigError(f"--source {', '.join(unknown)}: not in the sources file (known: {', '.join(sorted(known))})")
-    return [s for s in sources if s.id in set(source_ids)]
+    emit(RunFinished(summary))
+    if verdict.failed:
+        return Failed(message=f"run {run_id} failed: " + "; ".join(verdict.reasons), data=summary)
+    refused = len(summary["errors"]["sources"])
+    return Completed(message=f"run {run_id}: {summary['counts']['reports_new']} new reports"
+                             + (f"; {refused} of {len(sources)} sources refused by their sites" if refused else ""),
+                     data=summary)
 
 
 def in_shard(source_id: str, shard: int, shards: int) -> bool:
@@ -309,7 +295,7 @@ def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int, pro
     """
     window = max(1, concurrency)
     results: dict[str, SourceResult] = {}
-    source_errors: dict[str, str] = {}
+    failed: dict[str, SourceFailure] = {}
     waiting = iter(sources)
     in_flight: dict = {}  # process future -> (source id, its discover and fetch futures)
     with ThreadPoolTaskRunner(max_workers=window * THREADS_PER_SOURCE) as runner:
@@ -331,12 +317,15 @@ def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int, pro
             value = _outcome(future)
             if isinstance(value, SourceResult):
                 results[source_id] = value
+                emit(SourceFinished(source_id, SourceStatus.OK, value.outcomes["new"], value.outcomes["changed"],
+                                    dict(value.failures)))
             else:
-                source_errors[source_id] = _failure_message(*upstream, future)
-            ctx.store.heartbeat(ctx.run_id, {"sources_done": len(results) + len(source_errors)})
+                failed[source_id] = failure = SourceFailure.of(_first_error(*upstream, future))
+                emit(SourceFinished(source_id, failure.status, failures=failure.failures, message=failure.message))
+            ctx.store.heartbeat(ctx.run_id, {"sources_done": len(results) + len(failed)})
             progress.source_finished()
             submit_next()
-    return _summary(results, source_errors, ctx)
+    return _summary(results, failed, ctx)
 
 
 def _outcome(future) -> object:
@@ -349,17 +338,33 @@ def _outcome(future) -> object:
         return exc
 
 
-def _failure_message(*chain) -> str:
+def _first_error(*chain) -> BaseException:
     """The exception of the first task of a source's chain that failed (a process task whose
     upstream failed never runs, and says nothing useful)."""
     for future in chain:
         value = _outcome(future)
         if isinstance(value, BaseException):
-            return f"{type(value).__name__}: {value}"
-    return "the source's tasks ended without a result"
+            return value
+    return RuntimeError("the source's tasks ended without a result")
 
 
-def _summary(results: dict[str, SourceResult], source_errors: dict[str, str], ctx: CrawlContext) -> dict:
+@dataclass(frozen=True)
+class SourceFailure:
+    """A source that did not end ok: its status under the run policy, a one-line message, and the
+    outcome classes that made it so (a refused site's listing fetches)."""
+
+    status: SourceStatus
+    message: str
+    failures: dict
+
+    @classmethod
+    def of(cls, error: BaseException) -> "SourceFailure":
+        # our own errors keep their type (OperationalError: …); a site's or a regression's message is enough
+        message = str(error) if isinstance(error, SourceFailed) else f"{type(error).__name__}: {error}"
+        return cls(status_of(error), message, dict(error.failures) if isinstance(error, SiteRefused) else {})
+
+
+def _summary(results: dict[str, SourceResult], failed: dict[str, SourceFailure], ctx: CrawlContext) -> dict:
     outcomes: Counter = Counter()
     failures: Counter = Counter()
     notes: Counter = Counter()
@@ -367,10 +372,12 @@ def _summary(results: dict[str, SourceResult], source_errors: dict[str, str], ct
         outcomes.update(r.outcomes)
         failures.update(r.failures)
         notes.update(r.notes)
+    for f in failed.values():
+        failures.update(f.failures)
     hosts = ctx.fetcher.host_report()
     counts = {
-        "sources": len(results) + len(source_errors),
-        "sources_failed": len(source_errors),
+        "sources": len(results) + len(failed),
+        "sources_failed": len(failed),
         "listing_pages": sum(r.listing_pages for r in results.values()),
         "candidates": sum(r.candidates for r in results.values()),
         "documents_fetched": sum(r.fetched for r in results.values()),
@@ -390,7 +397,9 @@ def _summary(results: dict[str, SourceResult], source_errors: dict[str, str], ct
                        for sid, r in sorted(results.items())},
     }
     errors = {
-        "sources": source_errors,
+        "sources": {sid: f.message for sid, f in sorted(failed.items())},  # every source that did not end ok
+        "source_status": {sid: str(f.status) for sid, f in sorted(failed.items())},
+        "source_failures": {sid: f.failures for sid, f in sorted(failed.items()) if f.failures},
         "by_class": dict(failures),
         "blocked_hosts": [h for h, v in hosts.items() if v["blocked"]],
         "parked_hosts": [h for h, v in hosts.items() if v["parked"]],

@@ -21,3 +21,17 @@ def prefect_run_id() -> str | None:
     """The current flow run's id, recorded in crawl_runs so a run links to the Prefect UI."""
     run_id = flow_run.get_id()
     return str(run_id) if run_id else None
+
+
+def summary_of(state) -> dict:
+    """The summary dict a finished flow run (crawl, reparse) returned, whether it ended Completed
+    or Failed; re-raises the flow's own exception when it ended without one (the database went
+    away, a crash). Prefect may hand the summary back wrapped in a result record, and
+    ``state.result()`` of a Failed state raises instead of returning it: ask for the value without
+    raising, and never read ``state.data`` directly."""
+    value = state.result(raise_on_failure=False)
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, BaseException):
+        raise value
+    raise RuntimeError(f"the flow run ended {state.type.value} without a summary")

@@ -30,20 +30,20 @@ from sqlalchemy import select
 
 from analysis.coverage import coverage_ledger, default_years
 from analysis.dataviews import agency_places, report_numbers, sources_in_db
-from govreports.export import report_records
+from govreports.records import report_records
 from analysis.metrics import METRICS, all_metrics, roll_up
 from core.sources import Source
 from core.codebook import load_codebook
+from core.regions import PLACE_FIELDS
+from parsing.figures import FIGURE_KEYS
 from storage.models import CrawlRun
 from storage.store import Store
 
 DB_NAME = "govreports"  # browse's file name, so the URLs read /govreports/reports
-FIGURE_KEYS = ("applications_received", "disclosed", "partially_disclosed", "reconsiderations", "lawsuits")
-PLACE_COLUMNS = ("division", "division_code", "level", "agency_kind", "parent", "province")
 
 SCHEMA = f"""
 CREATE TABLE reports (id TEXT PRIMARY KEY, agency TEXT NOT NULL, year INTEGER NOT NULL, title TEXT, url TEXT,
-  published TEXT, format TEXT, {", ".join(f"{c} TEXT" for c in PLACE_COLUMNS)},
+  published TEXT, format TEXT, {", ".join(f"{c} TEXT" for c in PLACE_FIELDS)},
   {", ".join(f"{k} INTEGER" for k in FIGURE_KEYS)}, n_copies INTEGER, n_cells INTEGER, n_flags INTEGER,
   flag_kinds TEXT, canonical_reason TEXT, source_ids TEXT, first_seen_run INTEGER, last_seen_run INTEGER);
 CREATE TABLE cells (id INTEGER PRIMARY KEY, report_id TEXT NOT NULL REFERENCES reports(id), agency TEXT, year INTEGER,
@@ -58,12 +58,12 @@ CREATE TABLE identity_breaks (id INTEGER PRIMARY KEY, report_id TEXT NOT NULL RE
   rhs_total REAL, other_report_id TEXT, url TEXT);
 CREATE TABLE metrics (id INTEGER PRIMARY KEY, report_id TEXT NOT NULL REFERENCES reports(id), agency TEXT,
   year INTEGER, metric TEXT, name_zh TEXT, value REAL, value_pct REAL, numerator REAL, denominator REAL,
-  expression TEXT, caveats TEXT, inputs TEXT, {", ".join(f"{c} TEXT" for c in PLACE_COLUMNS)});
+  expression TEXT, caveats TEXT, inputs TEXT, {", ".join(f"{c} TEXT" for c in PLACE_FIELDS)});
 CREATE TABLE metric_dictionary (key TEXT PRIMARY KEY, name_zh TEXT, name_en TEXT, unit TEXT, definition TEXT,
   formula TEXT, caveats TEXT);
 CREATE TABLE metrics_by_region (id INTEGER PRIMARY KEY, grouping TEXT, "group" TEXT, year INTEGER, metric TEXT,
   name_zh TEXT, reports INTEGER, value REAL, numerator REAL, denominator REAL);
-CREATE TABLE agencies (agency TEXT PRIMARY KEY, {", ".join(f"{c} TEXT" for c in PLACE_COLUMNS)}, place_origin TEXT,
+CREATE TABLE agencies (agency TEXT PRIMARY KEY, {", ".join(f"{c} TEXT" for c in PLACE_FIELDS)}, place_origin TEXT,
   reports INTEGER, first_year INTEGER, last_year INTEGER);
 CREATE TABLE coverage (id INTEGER PRIMARY KEY, agency TEXT, year INTEGER, status TEXT, deadline TEXT,
   first_seen TEXT, published TEXT, evidence TEXT, sources TEXT, report_id TEXT, division TEXT, level TEXT,
@@ -118,7 +118,7 @@ def build_browse_db(store: Store, out: str | Path, sources: list[Source] | None 
 
 
 def _place_values(place) -> list:
-    return [getattr(place, c) for c in PLACE_COLUMNS]
+    return [getattr(place, c) for c in PLACE_FIELDS]
 
 
 def _write_reports(connection: sqlite3.Connection, store: Store, places: dict) -> set[int]:
@@ -193,7 +193,7 @@ def _write_metrics(connection: sqlite3.Connection, values: list, places: dict) -
     names = {m.key: m.name_zh for m in METRICS}
     connection.executemany(
         f"INSERT INTO metrics (report_id, agency, year, metric, name_zh, value, value_pct, numerator, denominator, "
-        f"expression, caveats, inputs, {', '.join(PLACE_COLUMNS)}) VALUES ({', '.join('?' * 18)})",
+        f"expression, caveats, inputs, {', '.join(PLACE_FIELDS)}) VALUES ({', '.join('?' * 18)})",
         [(v.report_id, v.agency, v.year, v.metric, names[v.metric], v.value, v.value_pct, v.numerator, v.denominator,
           v.expression, "; ".join(v.caveats), _inputs_text(v.inputs),
           *_place_values(places[v.agency])) for v in values])
@@ -223,7 +223,7 @@ def _inputs_text(inputs) -> str:
 def _write_agencies(connection: sqlite3.Connection, places: dict) -> None:
     for agency, place in places.items():
         connection.execute(
-            f"INSERT INTO agencies VALUES (?, {', '.join('?' * len(PLACE_COLUMNS))}, ?, "
+            f"INSERT INTO agencies VALUES (?, {', '.join('?' * len(PLACE_FIELDS))}, ?, "
             "(SELECT count(*) FROM reports WHERE agency = ?), (SELECT min(year) FROM reports WHERE agency = ?), "
             "(SELECT max(year) FROM reports WHERE agency = ?))",
             [agency, *_place_values(place), json.dumps(place.origin, ensure_ascii=False), agency, agency, agency])

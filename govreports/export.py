@@ -1,112 +1,129 @@
-"""The export contract: JSONL (one object per deduplicated report) and CSV (the scalar fields).
+"""The export: the contract's records, and the formats they are written in.
 
 Contract fields: agency, year, title, url, urls, published, text, text_original, source_ids,
 figures, stats, first_seen_run, last_seen_run. Added by us, never removed: id, canonical_reason,
 format, copies (every copy with how it matched, the copy it matched — for a report document, its stub page —
 and the statistics tables read from it), flags, figures_evidence; per stats cell its copy and origin;
 place (the agency's division, level, kind and parent: ``core.regions``).
+
+Formats are registered by name (``FORMATS``): each is one function from the store and ``--out`` to
+the files it wrote, and says whether ``--out`` is a file or a directory (the CLI checks it before
+any work). Adding a format is one decorated function:
+
+* ``jsonl`` (a file): one full record per report;
+* ``csv`` (a file): the reports table, plus the long-format statistics table beside it
+  (``NAME.stats.csv``), UTF-8 with a BOM;
+* ``parquet`` (a directory): ``reports.parquet`` and ``stats.parquet``, typed (``govreports.tabular``);
+* ``sqlite`` (a file): the browse database ``govreports browse`` serves (``govreports.browse``).
+
+Every file is written to a temporary name and renamed into place when complete.
 """
 from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable
 
-from sqlalchemy import select
 
-from storage.models import Copy, FigureRow, FlagRow, Report, StatRow
-from storage.reports import cross_report_flags
+from core.output import replacing
+from govreports.tabular import STAT_COLUMNS, csv_value, report_columns, report_row, stat_rows
+from govreports.records import report_records
 from storage.store import Store
 
-FIGURE_KEYS = ("applications_received", "disclosed", "partially_disclosed", "reconsiderations", "lawsuits")
-PLACE_FIELDS = ("division", "division_code", "level", "agency_kind", "parent", "province")
-CSV_FIELDS = ["id", "agency", "year", "title", "url", "published", "first_seen_run", "last_seen_run", "n_urls",
-              "n_stats", "n_flags", "source_ids", *(f"figures.{k}" for k in FIGURE_KEYS),
-              *(f"place.{k}" for k in PLACE_FIELDS)]
+FILE, DIRECTORY = "file", "directory"
+# UTF-8 with a byte-order mark: Excel on a Chinese Windows otherwise opens a CSV as GBK (mojibake).
+CSV_ENCODING = "utf-8-sig"
 
 
-def report_records(store: Store) -> Iterator[dict]:
-    """Export records in a stable order (agency, year)."""
-    from analysis.dataviews import agency_places, carry_over_flag_for
-
-    agency_place = agency_places(store)
-    with store.session() as s:
-        for report in s.scalars(select(Report).order_by(Report.agency, Report.year)):
-            copies = list(s.scalars(select(Copy).where(Copy.report_id == report.id).order_by(Copy.seq)))
-            figures = list(s.scalars(select(FigureRow).where(FigureRow.report_id == report.id).order_by(FigureRow.key)))
-            stats = list(s.scalars(select(StatRow).where(StatRow.report_id == report.id).order_by(StatRow.id)))
-            flags = list(s.scalars(select(FlagRow).where(FlagRow.report_id == report.id).order_by(FlagRow.position)))
-            elsewhere = cross_report_flags(s, report.id, copies)
-            carried = _flag_dicts([carry_over_flag_for(s, report)])  # computed on read: load order never matters
-            place = agency_place[report.agency]
-            yield {
-                "id": report.id,
-                "agency": report.agency,
-                "year": report.year,
-                "title": report.title,
-                "url": report.url,
-                # every place it was found: its copies, and attachments we could not read (DOC, …)
-                "urls": list(dict.fromkeys([*(c.url for c in copies),
-                                            *(f.data["url"] for f in flags if f.kind == "attachment_failed")])),
-                "published": report.published,
-                "text": report.text,
-                "text_original": report.text_original,
-                "source_ids": sorted({c.source_id for c in copies}),
-                "figures": {f.key: f.value for f in figures},
-                "figures_evidence": {f.key: {"evidence": f.evidence, "method": f.method, "copy_id": f.copy_id,
-                                             "snapshot": f.snapshot_hash} for f in figures},
-                "stats": [{"table": c.table, "row": c.row, "column": c.column, "value": _number(c.value),
-                           "row_label": c.row_label, "column_label": c.column_label, "table_index": c.table_index,
-                           "empty": c.empty, "snapshot": c.snapshot_hash, "copy_id": c.copy_id, "origin": c.origin}
-                          for c in stats],
-                "flags": [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags]
-                + elsewhere + carried,
-                "format": report.format,
-                "canonical_reason": report.canonical_reason,
-                "copies": [{"id": c.id, "url": c.url, "kind": c.kind, "source_id": c.source_id, "official": c.official,
-                            "match": c.match, "matched_copy_id": c.matched_copy_id, "similarity": c.similarity,
-                            "tables_found": c.tables_found, "canonical": c.id == report.canonical_copy_id,
-                            "snapshot": c.snapshot_hash, "changed_numbers": c.changed_numbers,
-                            "first_seen_run": c.first_seen_run, "last_seen_run": c.last_seen_run} for c in copies],
-                "first_seen_run": report.first_seen_run,
-                "last_seen_run": report.last_seen_run,
-                "place": {k: getattr(place, k) for k in (*PLACE_FIELDS, "origin")},
-            }
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    rows: int
+    what: str  # "reports" | "statistics cells"
 
 
-def _flag_dicts(flags: list) -> list[dict]:
-    return [{"kind": f.kind, "table": f.table, "detail": f.detail, "data": f.data} for f in flags if f is not None]
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    target: str  # FILE or DIRECTORY: what --out names
+    write: Callable[[Store, Path], list[Written]]
+    description: str
 
 
-def _number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
+FORMATS: dict[str, ExportFormat] = {}
 
 
-def export(store: Store, out: str | Path, fmt: str = "jsonl") -> int:
-    """Write the export; returns the number of reports written."""
-    out = Path(out)
+def export_format(name: str, target: str, description: str):
+    """Register a writer ``(store, out) -> [Written]`` as the export format ``name``."""
+    def register(write: Callable[[Store, Path], list[Written]]):
+        if name in FORMATS:
+            raise ValueError(f"export format {name!r} registered twice")
+        FORMATS[name] = ExportFormat(name, target, write, description)
+        return write
+    return register
+
+
+def export(store: Store, out: str | Path, fmt: str = "jsonl") -> list[Written]:
+    """Write the export in format ``fmt``; returns what was written where."""
+    return FORMATS[fmt].write(store, Path(out))
+
+
+@export_format("jsonl", FILE, "one full record per report (the export contract)")
+def write_jsonl(store: Store, out: Path) -> list[Written]:
     count = 0
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        if fmt == "jsonl":
-            for record in report_records(store):
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                count += 1
-        elif fmt == "csv":
-            writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
-            writer.writeheader()
-            for record in report_records(store):
-                writer.writerow(_flat(record))
-                count += 1
-        else:
-            raise ValueError(f"unknown export format {fmt!r}")
+    with replacing(out) as temporary, temporary.open("w", encoding="utf-8", newline="") as handle:
+        for record in report_records(store):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return [Written(out, count, "reports")]
+
+
+def stats_csv_path(out: Path) -> Path:
+    """The long-format statistics CSV beside the reports CSV: reports.csv → reports.stats.csv."""
+    return out.with_name(f"{out.stem}.stats{out.suffix or '.csv'}")
+
+
+@export_format("csv", FILE, "the reports table, and NAME.stats.csv beside it (one row per statistics cell)")
+def write_csv(store: Store, out: Path) -> list[Written]:
+    reports = _write_csv_rows(out, report_columns(), (report_row(r) for r in report_records(store)))
+    stats_out = stats_csv_path(out)
+    stats = _write_csv_rows(stats_out, STAT_COLUMNS, stat_rows(store))
+    return [Written(out, reports, "reports"), Written(stats_out, stats, "statistics cells")]
+
+
+def _write_csv_rows(out: Path, columns, rows: Iterable[dict]) -> int:
+    count = 0
+    with replacing(out) as temporary, temporary.open("w", encoding=CSV_ENCODING, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([c.header for c in columns])
+        for row in rows:
+            writer.writerow([csv_value(row[c.name]) for c in columns])
+            count += 1
     return count
 
 
-def _flat(record: dict) -> dict:
-    row = {k: record[k] for k in ("id", "agency", "year", "title", "url", "published", "first_seen_run", "last_seen_run")}
-    row.update({"n_urls": len(record["urls"]), "n_stats": len(record["stats"]), "n_flags": len(record["flags"]),
-                "source_ids": " ".join(record["source_ids"])})
-    row.update({f"figures.{k}": record["figures"].get(k) for k in FIGURE_KEYS})
-    row.update({f"place.{k}": record["place"].get(k) for k in PLACE_FIELDS})
-    return row
+@export_format("parquet", DIRECTORY, "reports.parquet and stats.parquet in the directory --out, typed columns")
+def write_parquet(store: Store, out: Path) -> list[Written]:
+    from govreports.parquet import write_table
+
+    created = not out.exists()
+    out.mkdir(exist_ok=True)
+    try:
+        reports = write_table(out / "reports.parquet", report_columns(), (report_row(r) for r in report_records(store)))
+        stats = write_table(out / "stats.parquet", STAT_COLUMNS, stat_rows(store))
+    except BaseException:
+        if created and not any(out.iterdir()):
+            out.rmdir()  # a failed export leaves no trace of itself
+        raise
+    return [Written(out / "reports.parquet", reports, "reports"), Written(out / "stats.parquet", stats,
+                                                                          "statistics cells")]
+
+
+@export_format("sqlite", FILE, "the browse database `govreports browse` serves: reports, cells, metrics, coverage")
+def write_sqlite(store: Store, out: Path) -> list[Written]:
+    from govreports.browse import build_browse_db
+
+    built = build_browse_db(store, out)
+    return [Written(out, built.reports, "reports")]

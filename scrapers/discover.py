@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from fetching.client import Fetcher, PageRequest
-from core.errors import FetchError, ListingFormatError, SourceFailed
+from core.errors import FetchError, ListingFormatError, SiteRefused, SourceFailed
 from core.sources import Source
 from core.urls import host_of
 from scrapers.base import Link, ListingPage, ListingParse
@@ -130,9 +130,11 @@ def discover(source: Source, fetcher: Fetcher, years: tuple[int, int] | None = N
             result.listings_ended_repeating += 1
             result.stop_reason = f"listing ended at {request.url} (no new item)"
     if result.listing_pages == 0:
-        raise SourceFailed(f"source {source.id}: no listing page could be fetched ({_counts(result.failures)}): "
-                           + "; ".join(result.first_errors))
+        raise SiteRefused(f"source {source.id}: no listing page could be fetched ({_counts(result.failures)}): "
+                          + "; ".join(result.first_errors), result.failures)
     if result.links_seen == 0 and result.failures:
+        # listing pages came, but none could be read as the platform's listing (an API answering
+        # HTML or an error object): the site changed under our adapter, a failure on our side
         raise SourceFailed(f"source {source.id}: no listing item could be read ({_counts(result.failures)}): "
                            + "; ".join(result.first_errors))
     return result

@@ -17,10 +17,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def resolve_db_url(db: str | None) -> str:
-    """``--db`` value, else $GOVREPORTS_DB, else ./govreports.db. A bare path means a SQLite file."""
+    """``--db`` value, else $GOVREPORTS_DB, else ./govreports.db. A bare path means a SQLite file;
+    a plain ``postgresql://`` (or ``postgres://``) URL means psycopg 3, the driver we install
+    (SQLAlchemy would look for psycopg2)."""
     url = db or os.environ.get("GOVREPORTS_DB") or DEFAULT_DB
     if "://" not in url:
         url = f"sqlite:///{url}"
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            url = "postgresql+psycopg://" + url[len(plain):]
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message

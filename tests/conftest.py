@@ -2,7 +2,10 @@
 harness (session-scoped: it costs seconds to start), and the demo web served on 127.0.0.1."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from contextlib import contextmanager
 from typing import Iterator
@@ -10,6 +13,17 @@ from typing import Iterator
 import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Never the user's own Prefect: the session and every subprocess it starts (the CLI tests' crawls
+# start temporary Prefect servers) get a private, temporary PREFECT_HOME, and no API URL, profile
+# or key from the user's environment, so no test run ever appears in the user's Prefect UI or
+# touches ~/.prefect (.ci/run compares a listing of ~/.prefect before and after `make test`).
+# Set here, before anything imports Prefect.
+for _name in [name for name in os.environ if name.startswith("PREFECT_")]:
+    if _name != "PREFECT_SERVER_ANALYTICS_ENABLED":
+        del os.environ[_name]
+TEST_PREFECT_HOME = tempfile.mkdtemp(prefix="govreports-test-prefect-")
+os.environ["PREFECT_HOME"] = TEST_PREFECT_HOME
+atexit.register(shutil.rmtree, TEST_PREFECT_HOME, True)  # at any exit, even a usage error of pytest's
 
 PG_ADMIN_URL = os.environ.get("GOVREPORTS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

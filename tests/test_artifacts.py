@@ -15,8 +15,10 @@ SUMMARY = {
                "per_source": {"a": {"listing_pages": 3, "candidates": 4, "fetched": 4, "new": 2, "changed": 1,
                                     "copy_added": 0, "unchanged": 0, "not_reports": 1,
                                     "failures": {"not_found": 2, "timeout": 1}, "platforms": ["trs"]}}},
-    "errors": {"sources": {"b": "SourceFailed: source b yielded no reports"}, "by_class": {"not_found": 2},
-               "blocked_hosts": ["gov.example:443"], "parked_hosts": []},
+    "errors": {"sources": {"b": "source b yielded no reports", "c": "source c: no listing page could be fetched"},
+               "source_status": {"b": "regressed", "c": "refused"}, "source_failures": {"c": {"blocked": 1}},
+               "by_class": {"not_found": 2, "blocked": 1}, "blocked_hosts": ["gov.example:443"], "parked_hosts": [],
+               "run": ["1 source regressed (no reports where earlier runs found some): b"]},
 }
 
 
@@ -24,12 +26,24 @@ def test_source_rows_cover_ok_and_failed_sources():
     rows = {r["source"]: r for r in source_rows(SUMMARY)}
     assert rows["a"]["list_pages"] == 3 and rows["a"]["candidate_links"] == 4 and rows["a"]["new"] == 2
     assert rows["a"]["failures"] == "not_found=2, timeout=1" and rows["a"]["state"] == "ok"
-    assert rows["b"]["state"] == "FAILED" and "yielded no reports" in rows["b"]["error"]
+    assert rows["b"]["state"] == "regressed" and "yielded no reports" in rows["b"]["error"]
+
+
+def test_source_rows_carry_a_refused_sites_failure_classes():
+    rows = {r["source"]: r for r in source_rows(SUMMARY)}
+    assert rows["c"]["state"] == "refused" and rows["c"]["failures"] == "blocked=1"
+
+
+def test_source_rows_of_a_summary_from_before_source_statuses():
+    legacy = {**SUMMARY, "errors": {"sources": {"b": "SourceFailed: boom"}, "by_class": {}, "blocked_hosts": [],
+                                    "parked_hosts": []}}
+    assert {r["source"]: r["state"] for r in source_rows(legacy)}["b"] == "FAILED"
 
 
 def test_summary_lists_failed_sources_and_blocked_hosts():
     text = summary_markdown(SUMMARY)
-    assert "| reports new | 2 |" in text and "**b FAILED**" in text
+    assert "| reports new | 2 |" in text and "**b regressed**" in text and "**c refused**" in text
+    assert "**The run failed:** 1 source regressed" in text
     assert "Blocked hosts: `gov.example:443`" in text and "Parked hosts: none" in text
 
 
@@ -113,8 +127,8 @@ def test_a_source_that_stops_yielding_reports_fails_the_run(prefect_harness, dem
     sources.write_text(moved, encoding="utf-8")
     state = crawl(str(sources), db=sqlite_url, source_ids=["hz-gaj"], return_state=True)
     assert state.is_failed()
-    assert "1 of 1 sources failed: hz-gaj: SourceFailed" in state.message
-    assert "yielded no reports this run, but 1 copies in earlier runs" in state.message
+    assert "1 source regressed (no reports where earlier runs found some): hz-gaj" in state.message
     table = {r["source"]: r for r in __import__("json").loads(
         _artifacts_of(state.state_details.flow_run_id)["crawl-sources"]["data"])}
-    assert table["hz-gaj"]["state"] == "FAILED"
+    assert table["hz-gaj"]["state"] == "regressed"
+    assert "yielded no reports this run, but 1 copies in earlier runs" in table["hz-gaj"]["error"]

@@ -11,7 +11,7 @@ import pytest
 
 from govreports.demo.server import serve
 from govreports.demo.site import Page, Site
-from govreports.export import report_records
+from govreports.records import report_records
 from flows.pipeline import FetchedAttachment, FetchedDoc, build_documents
 from core.sources import Source
 from storage.store import Store

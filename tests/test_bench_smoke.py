@@ -4,6 +4,7 @@ in bench/, never asserted here); what is asserted is that each run did the work 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ def bench(monkeypatch):
 def _run(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     completed = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
                                timeout=timeout, env={"PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                                                     "PREFECT_HOME": os.environ["PREFECT_HOME"],
                                                      "PATH": "/usr/bin:/bin", "HOME": str(ROOT)})
     assert completed.returncode == 0, completed.stderr[-3000:]
     return completed

@@ -3,18 +3,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-
-
-def govreports(*args: str, cwd=None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "govreports", *args], capture_output=True, text=True, env=ENV,
-                          cwd=cwd, timeout=timeout)
+from cli_helpers import assert_one_line_error, govreports
 
 
 BAD_SOURCES = """
@@ -35,8 +27,7 @@ def test_malformed_sources_file_exits_2_naming_the_entry(tmp_path):
     sources.write_text(BAD_SOURCES, encoding="utf-8")
     db = tmp_path / "out.db"
     result = govreports("crawl", "--sources", str(sources), "--db", str(db))
-    assert result.returncode == 2
-    assert 'source #2 (id "broken")' in result.stderr and "malformed start URL" in result.stderr
+    assert_one_line_error(result, 2, 'source #2 (id "broken")', "malformed start URL")
 
 
 def test_malformed_sources_file_writes_nothing(tmp_path):
@@ -49,12 +40,12 @@ def test_malformed_sources_file_writes_nothing(tmp_path):
 
 def test_unknown_source_id_exits_2(tmp_path, demo_sources):
     result = govreports("crawl", "--sources", str(demo_sources), "--source", "nope", "--db", str(tmp_path / "x.db"))
-    assert result.returncode == 2 and "--source nope" in result.stderr
+    assert_one_line_error(result, 2, "--source nope")
 
 
 def test_bad_years_exits_2(tmp_path, demo_sources):
     result = govreports("crawl", "--sources", str(demo_sources), "--years", "2019-2008", "--db", str(tmp_path / "x.db"))
-    assert result.returncode == 2 and "--years" in result.stderr
+    assert_one_line_error(result, 2, "--years")
 
 
 def test_validate(demo_sources):
@@ -73,16 +64,35 @@ def crawled_db(demo_sources, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_crawl_prints_the_run_summary(crawled_db):
+def test_crawl_prints_the_run_summary_as_tables(crawled_db):
     _, result = crawled_db
-    assert "reports: 5 new" in result.stdout
+    lines = result.stdout.splitlines()
+    assert any(line.split() == ["reports", "new", "5"] for line in lines)
+    assert any(line.split()[:2] == ["sources", "5"] for line in lines)
+    assert "completed (exit 0)" in result.stdout and "{" not in result.stdout  # no Python dict reprs
+
+
+@pytest.mark.slow
+def test_crawl_progress_is_plain_lines_when_stdout_is_not_a_terminal(crawled_db):
+    _, result = crawled_db
+    progress = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert len(progress) == 5 and progress[-1].startswith("[5/5] ")
+    assert all("elapsed" in line and "ETA" in line for line in progress)
+    assert "\x1b[" not in result.stdout  # no terminal control codes in a log
+
+
+@pytest.mark.slow
+def test_crawl_shows_no_prefect_log_lines_without_verbose(crawled_db):
+    _, result = crawled_db
+    assert "| INFO" not in result.stdout + result.stderr and "Starting temporary server" not in result.stderr
+    assert result.stderr == ""
 
 
 @pytest.mark.slow
 def test_runs_lists_the_run(crawled_db):
     db, _ = crawled_db
     result = govreports("runs", "--db", str(db))
-    assert result.returncode == 0 and "completed" in result.stdout
+    assert result.returncode == 0 and "completed" in result.stdout and "started (Beijing)" in result.stdout
 
 
 @pytest.mark.slow
@@ -94,9 +104,33 @@ def test_runs_show(crawled_db):
 
 
 @pytest.mark.slow
+def test_runs_show_with_the_db_after_the_run_id(crawled_db):
+    db, _ = crawled_db
+    result = govreports("runs", "show", "1", "--db", str(db))
+    assert result.returncode == 0 and "Beijing time" in result.stdout, result.stderr
+
+
+@pytest.mark.slow
 def test_runs_show_unknown_id_exits_2(crawled_db):
     db, _ = crawled_db
-    assert govreports("runs", "--db", str(db), "show", "999").returncode == 2
+    assert_one_line_error(govreports("runs", "--db", str(db), "show", "999"), 2, "no run 999")
+
+
+@pytest.mark.slow
+def test_runs_and_coverage_show_one_date_convention(crawled_db, demo_sources):
+    """A run's start in `runs` and a report's first-seen day in `coverage` are both Beijing dates."""
+    db, _ = crawled_db
+    started = next(line for line in govreports("runs", "--db", str(db)).stdout.splitlines()[1:]).split()[3]
+    ledger = govreports("coverage", "--db", str(db), "--sources", str(demo_sources), "--years", "2019").stdout
+    assert f"first seen {started}" in ledger
+
+
+@pytest.mark.slow
+def test_reports_show_with_the_db_after_the_report_id(crawled_db):
+    db, _ = crawled_db
+    report_id = govreports("reports", "--db", str(db)).stdout.split()[0]
+    result = govreports("reports", "show", report_id, "--db", str(db))
+    assert result.returncode == 0 and json.loads(result.stdout)["id"] == report_id
 
 
 @pytest.mark.slow
@@ -115,7 +149,8 @@ def test_export_csv(crawled_db, tmp_path):
     db, _ = crawled_db
     out = tmp_path / "reports.csv"
     assert govreports("export", "--db", str(db), "--out", str(out), "--format", "csv").returncode == 0
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfid,agency,year,")  # a BOM: Excel reads it as UTF-8
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert {(r["agency"], r["year"]) for r in rows} >= {("杭州市公安局", "2019")}
     assert next(r for r in rows if r["agency"] == "杭州市公安局")["figures.applications_received"] == "91"
 

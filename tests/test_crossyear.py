@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from govreports.export import report_records
+from govreports.records import report_records
 from parsing.crossyear import carry_over, carry_over_flag
 from statsdb import load_report, requests_cells, simple_requests
 from storage.store import Store

@@ -96,7 +96,7 @@ def dead_port() -> int:
 def crawled(tmp_path_factory, prefect_harness):
     """All four families plus a dead source, crawled once by the real flow."""
     from flows.crawl import crawl
-    from govreports.export import report_records
+    from govreports.records import report_records
     from storage.store import Store
 
     tmp = tmp_path_factory.mktemp("discovery")
@@ -159,12 +159,18 @@ def test_lookalikes_never_fetched_as_documents(crawled):
 
 def test_dead_source_fails_with_a_clear_message(crawled):
     message = crawled["summary"]["errors"]["sources"]["dead-site"]
-    assert "SourceFailed" in message and "no listing page could be fetched" in message
+    assert "no listing page could be fetched" in message
+    assert crawled["summary"]["errors"]["source_status"]["dead-site"] == "refused"
 
 
 def test_dead_source_does_not_stop_the_others(crawled):
     assert crawled["summary"]["counts"]["sources_failed"] == 1
     assert crawled["summary"]["counts"]["reports_new"] == 9
+
+
+def test_a_dead_site_among_live_ones_does_not_fail_the_run(crawled):
+    # the run policy (govreports/policy.py): a site's refusal is reported, the run completes
+    assert crawled["state"].is_completed() and crawled["summary"]["state"] == "completed"
 
 
 def test_per_source_platforms_detected(crawled):

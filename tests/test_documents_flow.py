@@ -13,7 +13,7 @@ import pytest
 
 from govreports.demo.server import serve
 from govreports.demo.site import Page, Site
-from govreports.export import report_records
+from govreports.records import report_records
 from parsing.tables_xlsx import parse_xlsx_tables
 from report_documents import ReportData, make_report_docx, make_report_pdf, make_scanned_pdf, text_f1
 from storage.store import Store

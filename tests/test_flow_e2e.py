@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from govreports.demo.site import EXPECTED_REPORTS
-from govreports.export import report_records
+from govreports.records import report_records
 from storage import models
 from storage.store import Store
 

@@ -17,7 +17,7 @@ SITE = Path(__file__).parent / "fixtures" / "sites" / "county_old"
 @pytest.fixture(scope="module")
 def records(tmp_path_factory, prefect_harness):
     from flows.crawl import crawl
-    from govreports.export import report_records
+    from govreports.records import report_records
     from storage.store import Store
 
     site = tomllib.loads((SITE / "routes.toml").read_text(encoding="utf-8"))

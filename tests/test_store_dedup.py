@@ -8,7 +8,7 @@ import pytest
 
 from dedup.calibration import as_correction, as_district, as_next_year, as_pdf_extraction, as_repost, \
     as_traditional_mirror
-from govreports.export import report_records
+from govreports.records import report_records
 from normalization import to_simplified
 from core.document import ContentParse
 from core.document import Document

@@ -11,7 +11,7 @@ from govreports.demo.tables import place_keys, stats_sites
 
 def run_demo(db: str, *, echo: Callable[[str], None], crawl: Callable[..., dict],
              print_summary: Callable[[dict], None]) -> dict:
-    from govreports.export import report_records
+    from govreports.records import report_records
     from storage.db import resolve_db_url
     from storage.store import Store
 

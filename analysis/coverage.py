@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Iterable
 
-from core.dates import BEIJING, beijing_date
+from core.dates import BEIJING, beijing_date, iso_date
 from core.output import replacing
 from core.regions import agency_kind_of
 from core.sources import Source
@@ -110,7 +110,7 @@ def _found_row(report: FoundReport, deadline: date, looks: dict[str, list[tuple[
     first_seen_day = beijing_date(report.first_seen)
     base = dict(agency=report.agency, year=report.year, deadline=deadline, first_seen=first_seen_day,
                 published=report.published, sources=report.source_ids)
-    published = _iso_date(report.published)
+    published = iso_date(report.published)
     if published is not None:
         if published > deadline:
             return LedgerRow(status=LATE, evidence=f"published {published} after the {deadline} deadline", **base)
@@ -130,15 +130,6 @@ def _looked_and_missed(report: FoundReport, end_of_deadline: datetime,
             if run_id < report.first_seen_run and looked_at >= end_of_deadline:
                 return run_id
     return None
-
-
-def _iso_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def coverage_ledger(store: Store, sources: list[Source], years: tuple[int, int]) -> list[LedgerRow]:

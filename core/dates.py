@@ -28,3 +28,14 @@ def beijing_time(moment: datetime | None) -> str:
 
 def beijing_date(moment: datetime) -> date:
     return in_beijing(moment).date()
+
+
+def iso_date(value: str | None) -> date | None:
+    """A stored ``YYYY-MM-DD`` (a report's published date) as a date; anything else — never expected
+    — as None, not an error."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None

@@ -11,13 +11,13 @@ README's schema table (checked by tests/test_docs.py), all read these declaratio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import Iterator
 
 from sqlalchemy import select
 
 from core.codebook import load_codebook
+from core.dates import iso_date
 from core.regions import PLACE_FIELDS
 from storage.models import Copy, Report, StatRow
 from storage.store import Store
@@ -106,7 +106,7 @@ def report_row(record: dict) -> dict:
     """One reports row (typed Python values) from an export record (``govreports.records.report_records``)."""
     row = {
         "id": record["id"], "agency": record["agency"], "year": record["year"], "title": record["title"],
-        "url": record["url"], "published": _date(record["published"]),
+        "url": record["url"], "published": iso_date(record["published"]),
         "first_seen_run": record["first_seen_run"], "last_seen_run": record["last_seen_run"],
         "n_urls": len(record["urls"]), "n_stats": len(record["stats"]), "n_flags": len(record["flags"]),
         "source_ids": list(record["source_ids"]),
@@ -134,16 +134,6 @@ def stat_rows(store: Store, batch: int = 10_000) -> Iterator[dict]:
             row = dict(zip(names, values))
             row["blank"] = bool(row["blank"])
             yield row
-
-
-def _date(value: str | None) -> date | None:
-    """``published`` is stored as YYYY-MM-DD; anything else (never expected) becomes null, not an error."""
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def csv_value(value: object) -> object:

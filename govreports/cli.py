@@ -46,11 +46,22 @@ def _console():
     return Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else PLAIN_WIDTH)
 
 
-def _prefect_env(verbose: bool = False) -> None:
-    """Before a flow runs: no telemetry, ever; Prefect's console log lines (its temporary server,
-    flow and task runs) only with --verbose (they still go to the Prefect API, so the UI has them);
-    and a configured Prefect API that answers."""
+EPHEMERAL_STARTUP_SECONDS = 120
+
+
+def _prefect_defaults() -> None:
+    """Settings of ours unless the user set them: no telemetry, ever; and Prefect gives its temporary
+    server 20 s to start, which a busy 2-core machine (load 8) exceeded, so the crawl died before it
+    began: two minutes."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(EPHEMERAL_STARTUP_SECONDS))
+
+
+def _prefect_env(verbose: bool = False) -> None:
+    """Before a flow runs: our defaults (``_prefect_defaults``); Prefect's console log lines (its
+    temporary server, flow and task runs) only with --verbose (they still go to the Prefect API, so the UI has them);
+    and a configured Prefect API that answers."""
+    _prefect_defaults()
     level = "INFO" if verbose else "CRITICAL"
     os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = level  # read when Prefect configures logging
     import logging
@@ -504,6 +515,10 @@ def exit_for(exc: BaseException) -> tuple[int, str | None]:
         return EXIT_FAILED, None
     if isinstance(exc, OSError) and exc.filename:
         return EXIT_FAILED, f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc):
+        return EXIT_FAILED, ("Prefect's temporary server did not start in time (a busy machine?): run "
+                             "`prefect server start` and set PREFECT_API_URL, or raise "
+                             "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
     from sqlalchemy.exc import SQLAlchemyError
 
     if isinstance(exc, SQLAlchemyError):

@@ -201,3 +201,23 @@ def test_an_unreachable_prefect_api_is_bad_input_before_the_crawl(place):
                         env={"PREFECT_HOME": str(place / "prefect-home"), "PREFECT_API_URL": api}, timeout=120)
     assert_one_line_error(result, 2, f"the Prefect API at {api} (PREFECT_API_URL) does not answer")
     assert not (place / "new.db").exists()
+
+
+def test_a_temporary_prefect_server_too_slow_to_start_is_one_line_that_says_what_to_do():
+    from govreports.cli import EXIT_FAILED, exit_for
+
+    code, message = exit_for(RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server."))
+    assert code == EXIT_FAILED
+    assert "PREFECT_API_URL" in message and "a bug" not in message and "\n" not in message
+
+
+def test_the_temporary_server_gets_two_minutes_to_start_unless_the_user_says_otherwise(monkeypatch):
+    from govreports.cli import EPHEMERAL_STARTUP_SECONDS, _prefect_defaults
+
+    monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", raising=False)
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # restored after the test
+    _prefect_defaults()
+    assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == str(EPHEMERAL_STARTUP_SECONDS)
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "7")
+    _prefect_defaults()
+    assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "7"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
@@ -27,10 +28,24 @@ def fold_whitespace(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+# Keys of strings up to this long are remembered: table cells and labels ("0", "自然人", "1.属于国家秘密")
+# recur on every page of a template, sentences do not.
+_REMEMBERED_LENGTH = 40
+
+
 def match_key(text: str) -> str:
     """A comparison key: NFKC (full-width → ASCII), unified brackets/quotes, no whitespace at all.
 
     Chinese labels carry no meaningful spaces ("一 概 述" is "一概述"), so all whitespace goes.
     """
+    if len(text) <= _REMEMBERED_LENGTH:
+        return _remembered_key(text)
+    return _key(text)
+
+
+def _key(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).translate(_EQUIVALENTS)
     return _WHITESPACE.sub("", folded)
+
+
+_remembered_key = lru_cache(maxsize=8192)(_key)

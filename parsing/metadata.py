@@ -207,12 +207,20 @@ def _first_meta(page: lxml.etree._Element, name: re.Pattern[str]) -> lxml.etree.
     return next((meta for meta in page.iter("meta") if name.search(meta.get("name") or "")), None)
 
 
+_WITH_CLASS_WORD = lxml.etree.XPath("//*[contains(@class, $word)]")  # candidates: the class contains the word
+_IN_TEMPLATE = lxml.etree.XPath("boolean(ancestor::template)")
+
+
 def _select_one(page: lxml.etree._Element, selector: str) -> lxml.etree._Element | None:
-    """The first element (document order, the root included) a ``tag`` or ``.class`` selector names."""
+    """The first element (document order, the root included) a ``tag`` or ``.class`` selector names,
+    as a CSS selector finds it: a class is a whitespace-separated word of the class attribute, and
+    the inside of a ``<template>`` is not part of the document."""
     if selector.startswith("."):
-        wanted = selector[1:]
-        return next((el for el in page.iter(lxml.etree.Element) if wanted in (el.get("class") or "").split()), None)
-    return next(page.iter(selector), None)
+        word = selector[1:]
+        found = (el for el in _WITH_CLASS_WORD(page, word=word) if word in el.get("class").split())
+    else:
+        found = page.iter(selector)
+    return next((el for el in found if not _IN_TEMPLATE(el)), None)
 
 
 def _single_string(element: lxml.etree._Element) -> str | None:

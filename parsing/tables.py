@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import lxml.etree
 
-from core.html import descendants_named, html_tree, is_element, strings
+from core.html import descendants_named, html_tree, is_element, strings_within
 from normalization.text import fold_whitespace, match_key
 from core.codebook import load_codebook
 from core.document import Flag, StatCell
@@ -291,6 +291,7 @@ def table_to_grid(table: lxml.etree._Element) -> Grid:
     """Expand rowspan/colspan: each position of a spanned cell holds the same ``GridCell``."""
     placed: dict[tuple[int, int], GridCell] = {}
     rows = _rows_and_cells(table)
+    strings = strings_within(table)
     for r, (_tr, cells) in enumerate(rows):
         c = 0
         for td in cells:

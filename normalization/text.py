@@ -22,6 +22,8 @@ _EQUIVALENTS = str.maketrans(
     }
 )
 
+_HAS_EQUIVALENT = re.compile("[" + re.escape("".join(map(chr, _EQUIVALENTS))) + "]")
+
 
 def fold_whitespace(text: str) -> str:
     """Collapse runs of any whitespace (NBSP, ideographic space, zero-width) to one space; strip."""
@@ -44,7 +46,9 @@ def match_key(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).translate(_EQUIVALENTS)
+    folded = unicodedata.normalize("NFKC", text)
+    if _HAS_EQUIVALENT.search(folded):  # translate looks every character up: only when one is there
+        folded = folded.translate(_EQUIVALENTS)
     return _WHITESPACE.sub("", folded)
 
 

@@ -302,6 +302,8 @@ def _first_zero(key: str, patterns: Sequence[re.Pattern[str]], sentences: _Sente
 def extract_figures(text: str, cells: Sequence[StatCell]) -> tuple[dict[str, Figure], list[Flag]]:
     """All figures, each from the most reliable source that states it."""
     from_tables, flags = figures_from_cells(cells)
+    if all(key in from_tables for key in FIGURE_KEYS):  # nothing the prose or an appendix says would be kept
+        return {key: from_tables[key] for key in FIGURE_KEYS}, flags
     figures = dict(figures_from_prose(text))
     figures.update(figures_from_appendix(text))
     figures.update(from_tables)

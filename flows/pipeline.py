@@ -18,7 +18,7 @@ from extraction.attachments import (
 )
 from fetching.classify import sniff_binary
 from fetching.decode import decode_html
-from core.errors import ExtractionError, NotAReportError
+from core.errors import NotAReportError
 from core.sources import Source
 from core.titles import lookalike_in
 from flows.documents import WORKBOOK_KINDS, adopt_report_document, image_only_flag, no_text_content, with_flags
@@ -60,9 +60,10 @@ class FetchedAttachment:
 
 @dataclass(frozen=True)
 class ParsedPage:
-    """An HTML page decoded and parsed once (``parse_page``): the one lxml tree that extraction,
-    metadata, the statistics tables and attachment links all read (none of them changes it;
-    trafilatura gets a copy). ``tree`` is None when there is nothing an HTML parser can read."""
+    """An HTML page decoded and parsed once (``parse_page``): the one lxml tree that the content
+    region, metadata, the statistics tables and attachment links all read (none of them changes
+    it). trafilatura parses the markup its own way (see ``extraction.html.extract_html``). ``tree``
+    is None when there is nothing an HTML parser can read."""
 
     html: str  # decoded, in the page's own script
     tree: lxml.etree._Element | None

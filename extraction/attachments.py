@@ -158,21 +158,27 @@ _NOT_REPORT_ATTACHMENT = re.compile(r"申请表|申请书|登记表|授权委托
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
 
 
-def attachment_links(page_html: str, page_url: str) -> list[AttachmentLink]:
+def attachment_links(page_html: str, page_url: str, tree=None) -> list[AttachmentLink]:
     """Links to attachments on a detail page, absolute and de-duplicated, in page order.
 
     An attachment is a link whose path (or a query value: ``downfile.jsp?filename=x.pdf``) ends in a
     document extension, or whose text says 附件; also PDF viewers' ``file=`` targets in iframes.
-    Host filtering is the caller's (it knows the source's allowed hosts).
+    Host filtering is the caller's (it knows the source's allowed hosts). ``tree``: ``page_html``
+    already parsed (``core.html.html_tree``), read and never changed.
     """
-    from bs4 import BeautifulSoup  # here, not at the top: the parsing child never needs it
+    from core.html import html_tree, text_of  # here, not at the top: the parsing child never needs lxml.html
 
-    soup = BeautifulSoup(page_html, "lxml")
+    root = tree if tree is not None else html_tree(page_html)
     found: dict[str, AttachmentLink] = {}
-    for anchor in soup.find_all("a", href=True):
-        text = re.sub(r"\s+", " ", anchor.get_text(" ")).strip()
-        _add_link(found, page_url, anchor["href"], text or anchor.get("title", ""), text_says_attachment="附件" in text)
-    for frame in soup.find_all(["iframe", "embed", "object"]):
+    if root is None:
+        return []
+    for anchor in root.iter("a"):
+        href = anchor.get("href")
+        if href is None:
+            continue
+        text = re.sub(r"\s+", " ", text_of(anchor, " ")).strip()
+        _add_link(found, page_url, href, text or anchor.get("title", ""), text_says_attachment="附件" in text)
+    for frame in root.iter("iframe", "embed", "object"):
         target = frame.get("src") or frame.get("data")
         if target:
             _add_link(found, page_url, target, frame.get("title", ""), text_says_attachment=False)

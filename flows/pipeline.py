@@ -9,14 +9,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import lxml.etree
+
+from core.html import html_tree
 from extraction import Extracted, extract_html
-from extraction.html import main_content_html, visible_text
 from extraction.attachments import (
     AttachmentError, AttachmentLimits, AttachmentText, UnsupportedAttachment, extract_attachment,
 )
 from fetching.classify import sniff_binary
 from fetching.decode import decode_html
-from core.errors import ExtractionError, NotAReportError
+from core.errors import NotAReportError
 from core.sources import Source
 from core.titles import lookalike_in
 from flows.documents import WORKBOOK_KINDS, adopt_report_document, image_only_flag, no_text_content, with_flags
@@ -56,6 +58,34 @@ class FetchedAttachment:
     link_text: str
 
 
+@dataclass(frozen=True)
+class ParsedPage:
+    """An HTML page decoded and parsed once (``parse_page``): the one lxml tree that the content
+    region, metadata, the statistics tables and attachment links all read (none of them changes
+    it). trafilatura parses the markup its own way (see ``extraction.html.extract_html``). ``tree``
+    is None when there is nothing an HTML parser can read."""
+
+    html: str  # decoded, in the page's own script
+    tree: lxml.etree._Element | None
+
+
+def parse_page(body: bytes, content_type: str | None) -> ParsedPage:
+    """Decode an HTML page and parse it, once: pass the result on instead of the body (to
+    ``build_documents`` and to ``extraction.attachments.attachment_links``) so that no stage parses
+    the page again."""
+    html = decode_html(body, content_type).text
+    return ParsedPage(html, html_tree(html))
+
+
+@dataclass(frozen=True)
+class _Region:
+    """The page's main-content region, simplified: its markup, and its nodes in the page's tree
+    when the markup parses to them (the region had nothing to simplify), else None."""
+
+    html: str
+    nodes: tuple[lxml.etree._Element, ...] | None
+
+
 @dataclass
 class Built:
     """One fetched page as loadable Documents: the report first, then its attachments as copies."""
@@ -92,17 +122,20 @@ def document_kind(body: bytes, content_type: str | None, url: str) -> str:
 
 
 def build_documents(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
-                    load_snapshot: Callable[[str], bytes], limits: AttachmentLimits | None = None) -> Built:
+                    load_snapshot: Callable[[str], bytes], limits: AttachmentLimits | None = None,
+                    parsed: ParsedPage | None = None) -> Built:
     """A fetched page and its attachments → Documents. An attachment that cannot be read fails alone:
-    it is returned in ``attachment_failures`` and flagged on the report, never raised."""
+    it is returned in ``attachment_failures`` and flagged on the report, never raised. ``parsed``:
+    the page already decoded and parsed (``parse_page`` of ``body``), when the caller has it."""
     limits = limits or AttachmentLimits.from_env()
-    page, content_html = _page_document(source, fetched, body, years, limits)  # not a report: no attachment is read
+    page, region = _page_document(source, fetched, body, years, limits, parsed)  # not a report: no attachment is read
     read, failures = _read_attachments(fetched.attachments, load_snapshot, limits)
     workbooks = [raw for _, _, raw, kind in read if kind in WORKBOOK_KINDS]
     own_content = page.content  # whether the page is a stub is judged on its own body, not its attachments
     if workbooks:  # parse the page's body again with the workbooks' statistics tables (no second extraction)
-        page.content = parse_content(page.text, html=content_html, year=page.year, xlsx=workbooks,
-                                     snapshot_hash=fetched.snapshot_hash)
+        page.content = parse_content(page.text, html=region.html if region else None, year=page.year,
+                                     xlsx=workbooks, snapshot_hash=fetched.snapshot_hash,
+                                     html_nodes=region.nodes if region else None)
     copies = [_attachment_copy(page, attachment, extracted, raw, kind, workbooks)
               for attachment, extracted, raw, kind in read]
     # the report's files that could not be read, or only as pictures: on the page and on its document
@@ -173,42 +206,45 @@ def _attachment_content(extracted: AttachmentText, raw: bytes, year: int | None,
 
 
 def build_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
-                   limits: AttachmentLimits | None = None) -> Document:
+                   limits: AttachmentLimits | None = None, parsed: ParsedPage | None = None) -> Document:
     """Extract, normalize and parse one fetched page into a loadable Document, or raise why not."""
-    return _page_document(source, fetched, body, years, limits or AttachmentLimits.from_env())[0]
+    return _page_document(source, fetched, body, years, limits or AttachmentLimits.from_env(), parsed)[0]
 
 
 def _page_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
-                   limits: AttachmentLimits) -> tuple[Document, str | None]:
-    """The Document, and the simplified main-content HTML its tables were read from (None for an
+                   limits: AttachmentLimits, parsed: ParsedPage | None = None) -> tuple[Document, _Region | None]:
+    """The Document, and the simplified main-content region its tables were read from (None for an
     attachment-only report), so that attached workbooks can be parsed in without extracting again."""
     kind = document_kind(body, fetched.content_type, fetched.final_url)
     if kind != "html":
         return _attachment_only_document(source, fetched, body, years, kind, limits), None
-    html_original = decode_html(body, fetched.content_type).text
-    extracted = _page_body(html_original, fetched.final_url, bool(fetched.attachments))
+    page = parsed or parse_page(body, fetched.content_type)
+    extracted = _page_body(page, fetched.final_url, bool(fetched.attachments))
     text_original = extracted.text
     text = to_simplified(text_original)
+    html = to_simplified(page.html)
     metadata = parse_metadata(
-        to_simplified(html_original), text, url=fetched.final_url, link_text=fetched.link_text,
-        default_agency=source.name, list_date=fetched.list_date,
+        html, text, url=fetched.final_url, link_text=fetched.link_text, default_agency=source.name,
+        list_date=fetched.list_date, tree=page.tree if html == page.html else None,
     )
     _check_report(source, fetched, metadata, years)
+    region = _simplified_region(extracted)
+    content = parse_content(text, html=region.html, year=metadata.year, snapshot_hash=fetched.snapshot_hash,
+                            html_nodes=region.nodes)
+    return _document(source, fetched, kind, metadata, text, text_original, content), region
+
+
+def _simplified_region(extracted: Extracted) -> _Region:
+    """The content region in simplified script. Its nodes in the page's tree hold the same markup
+    only when simplifying changed nothing; a traditional region is parsed again, simplified."""
     content_html = to_simplified(extracted.content_html)
-    content = parse_content(text, html=content_html, year=metadata.year, snapshot_hash=fetched.snapshot_hash)
-    return _document(source, fetched, kind, metadata, text, text_original, content), content_html
+    return _Region(content_html, extracted.content_nodes if content_html == extracted.content_html else None)
 
 
-def _page_body(html: str, url: str, has_attachments: bool) -> Extracted:
+def _page_body(page: ParsedPage, url: str, has_attachments: bool) -> Extracted:
     """The page's body text. A page with next to no body of its own but attachments (the title, the
     metadata block and a 附件 link) is still the report's page: its document may be the report."""
-    try:
-        return extract_html(html, url)
-    except ExtractionError:
-        if not has_attachments:
-            raise
-        content_html = main_content_html(html)
-        return Extracted(visible_text(content_html), content_html, "stub")
+    return extract_html(page.html, url, tree=page.tree, stub_ok=has_attachments)
 
 
 def _attachment_only_document(source: Source, fetched: FetchedDoc, body: bytes, years: tuple[int, int] | None,
@@ -262,7 +298,8 @@ def content_of_copy(store: Store, copy: Copy, year: int) -> ContentParse:
     if copy.kind != "html":  # an attachment copy: read again, bounded, from its snapshot
         extracted = extract_attachment(body, copy.kind, AttachmentLimits.from_env())
         return _attachment_content(extracted, body, year, copy.snapshot_hash, workbooks, copy.url)
-    html = decode_html(body, store.snapshot_content_type(copy.snapshot_hash)).text
-    extracted = _page_body(html, copy.final_url, has_attachments=True)  # it was loaded: a report page or a stub
-    return parse_content(to_simplified(extracted.text), html=to_simplified(extracted.content_html), year=year,
-                         xlsx=workbooks, snapshot_hash=copy.snapshot_hash)
+    page = parse_page(body, store.snapshot_content_type(copy.snapshot_hash))
+    extracted = _page_body(page, copy.final_url, has_attachments=True)  # it was loaded: a report page or a stub
+    region = _simplified_region(extracted)
+    return parse_content(to_simplified(extracted.text), html=region.html, year=year, xlsx=workbooks,
+                         snapshot_hash=copy.snapshot_hash, html_nodes=region.nodes)

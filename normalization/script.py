@@ -165,17 +165,23 @@ def _placeholders() -> dict[str, str]:
     return {word: chr(_PLACEHOLDER_BASE + i) for i, word in enumerate(PROTECTED_PHRASES)}
 
 
+@lru_cache(maxsize=1)
+def _placeholder_pattern() -> re.Pattern[str]:
+    return _char_class(set(_placeholders().values()))
+
+
 def convert_traditional(text: str) -> str:
     """``text``, known to be traditional, in simplified script with mainland vocabulary."""
     placeholders = _placeholders()
-    if any(mark in text for mark in placeholders.values()):
+    if _placeholder_pattern().search(text):
         # The page itself uses these private-use code points; protecting would corrupt it.
         converted = _converter().convert(text)
     else:
-        guarded = _protected_pattern().sub(lambda m: placeholders[m.group(0)], text)
+        guarded, protected = _protected_pattern().subn(lambda m: placeholders[m.group(0)], text)
         converted = _converter().convert(guarded)
-        for word, mark in placeholders.items():
-            converted = converted.replace(mark, PROTECTED_PHRASES[word])
+        if protected:  # OpenCC passes the placeholders through: put the protected words back
+            for word, mark in placeholders.items():
+                converted = converted.replace(mark, PROTECTED_PHRASES[word])
     return _leftover_pattern().sub(lambda m: TAIWAN_LEFTOVERS[m.group(0)], converted)
 
 

@@ -20,7 +20,10 @@ def _side(terms: Sequence[Term], values: dict[str, float]) -> dict[str, float] |
     """The cells one side of an identity adds up, or None if a named cell is missing."""
     picked: dict[str, float] = {}
     for term in terms:
-        hits = {code: v for code, v in values.items() if term.matches(code)}
+        if term.is_prefix:
+            hits = {code: v for code, v in values.items() if term.matches(code)}
+        else:  # one code: a lookup, not a scan of the row
+            hits = {term.pattern: values[term.pattern]} if term.pattern in values else {}
         if not hits and not term.is_prefix:
             return None
         picked.update(hits)

@@ -109,10 +109,10 @@ def _html_has_images(html: str | None) -> bool:
     return html is not None and _IMG_TAG.search(html) is not None
 
 
-def _from_markup(html: str | None, origin: str) -> TableParse:
+def _from_markup(html: str | None, origin: str, nodes: Sequence[object] | None = None) -> TableParse:
     if not html:
         return TableParse()
-    parsed = parse_html_tables(html)
+    parsed = parse_html_tables(html, roots=nodes)
     if origin != "html":  # a document's tables, turned into markup by its reader
         parsed.cells = [replace(cell, origin=origin) for cell in parsed.cells]
     return parsed
@@ -120,20 +120,22 @@ def _from_markup(html: str | None, origin: str) -> TableParse:
 
 def parse_content(text: str, *, html: str | None = None, year: int | None = None,
                   xlsx: Sequence[bytes] = (), snapshot_hash: str | None = None, grid_html: str | None = None,
-                  origin: str = "html") -> ContentParse:
+                  origin: str = "html", html_nodes: Sequence[object] | None = None) -> ContentParse:
     """Parse a report body. ``text`` is the simplified body text, ``html`` the simplified main HTML
     (or a document's markup: ``origin`` then names its kind, "pdf", "docx" …, on every cell read
     from it). ``xlsx`` holds the workbooks (XLSX or XLS) attached to the report; ``grid_html`` the
     tables a PDF reader read from word positions.
 
     ``snapshot_hash`` only labels flags about attachments (which snapshot they came from).
+    ``html_nodes``: ``html`` already parsed, as the nodes of the page's tree that it holds (see
+    ``extraction.html.Extracted.content_nodes``), so its tables are read without parsing it again.
     """
     sections = split_sections(text)
     text_rank = [parse_text_tables(text)]
     if grid_html:  # first: on a tie the positions win (they keep blank cells in their columns)
         text_rank.insert(0, _from_markup(grid_html, f"{origin}-grid"))
     text_tables = text_rank[0] if len(text_rank) == 1 else _most_cells(text_rank)
-    sources = [_from_markup(html, origin), _xlsx_tables(xlsx, snapshot_hash), text_tables]
+    sources = [_from_markup(html, origin, html_nodes), _xlsx_tables(xlsx, snapshot_hash), text_tables]
     tables = keep_one_table_per_kind(_choose_tables(sources))  # cells and figures from the same table
     fmt, flags = decide_format(tables.formats, year, text)
     flags = tables.flags + flags + check_cells(tables.cells)

@@ -113,6 +113,7 @@ _LABEL_PREFIX = re.compile(r"^(?:其中[:：]?)?(?:\(?[一二三四五六七八�
 _THIS_YEAR_HEADER = re.compile(r"本年|当年|今年|年度|数量|数值|数据|统计数|\d{4}年")
 _CUMULATIVE_HEADER = re.compile(r"累计|历年|上年|去年|同比|增减|比上年")
 _CELL_NUMBER = re.compile(r"^(\d+)(?:件|宗|个|次|起|条|份)?$")
+_SPACE = re.compile(r"\s")  # where ``_cells`` may split a line that has no "|" or tab
 _SENTENCES = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 
 
@@ -162,6 +163,8 @@ def figures_from_appendix(text: str) -> dict[str, Figure]:
     figures: dict[str, Figure] = {}
     header: list[str] | None = None
     for line in text.splitlines():
+        if "|" not in line and "\t" not in line and not _SPACE.search(line.strip()):
+            continue  # one cell at most: neither a row (a label and a number) nor a header
         cells = _cells(line)
         if not cells:
             continue
@@ -215,8 +218,34 @@ def _year_column(header: list[str] | None, cells: list[str], numbers: list[int])
     return numbers[0]
 
 
+class _Sentences:
+    """A text's sentences as printed, each folded (``match_key``) once, when a pattern first needs
+    it: every figure's search walks the same sentences, most stop at an early one, and folding is
+    the cost (NFKC over each sentence), not the patterns."""
+
+    def __init__(self, text: str) -> None:
+        self.printed = [s.strip() for s in _SENTENCES.findall(text) if s.strip()]
+        self._folded: list[str | None] = [None] * len(self.printed)
+
+    def __iter__(self):
+        """(sentence as printed, folded) in order."""
+        for i, sentence in enumerate(self.printed):
+            folded = self._folded[i]
+            if folded is None:
+                folded = self._folded[i] = match_key(sentence)
+            yield sentence, folded
+
+
+# A word every prose, shared and zero pattern of a figure needs in the folded sentence (each
+# pattern spells it outside any optional part; tests/test_parsing_figures.py checks that the word is
+# in each pattern): a sentence without it is passed over before any pattern runs.
+NEEDED_WORD = {"applications_received": "申请", "disclosed": "公开", "partially_disclosed": "公开",
+               "reconsiderations": "行政复议", "lawsuits": "诉讼"}
+_SHARED_WORD = "行政复议"
+
+
 def figures_from_prose(text: str) -> dict[str, Figure]:
-    sentences = [s.strip() for s in _SENTENCES.findall(text) if s.strip()]
+    sentences = _Sentences(text)
     figures: dict[str, Figure] = {}
     for key, patterns in PROSE_PATTERNS.items():
         figure = _first_prose_match(key, patterns, sentences)
@@ -233,9 +262,11 @@ def figures_from_prose(text: str) -> dict[str, Figure]:
     return figures
 
 
-def _first_prose_match(key: str, patterns: Sequence[re.Pattern[str]], sentences: Sequence[str]) -> Figure | None:
-    for sentence in sentences:
-        folded = match_key(sentence)
+def _first_prose_match(key: str, patterns: Sequence[re.Pattern[str]], sentences: _Sentences) -> Figure | None:
+    needed = NEEDED_WORD[key]
+    for sentence, folded in sentences:
+        if needed not in folded:
+            continue
         for pattern in patterns:
             for match in pattern.finditer(folded):
                 gap = match.groupdict().get("gap")
@@ -245,10 +276,11 @@ def _first_prose_match(key: str, patterns: Sequence[re.Pattern[str]], sentences:
     return None
 
 
-def _first_shared(key: str, sentences: Sequence[str]) -> Figure | None:
+def _first_shared(key: str, sentences: _Sentences) -> Figure | None:
     """行政复议和行政诉讼均为0件 (one number for both), 分别为1件和2件 (one each)."""
-    for sentence in sentences:
-        folded = match_key(sentence)
+    for sentence, folded in sentences:
+        if _SHARED_WORD not in folded:
+            continue
         if match := _BOTH.search(folded):
             return Figure(key, chinese_count(match.group("n")), sentence, "prose")
         if match := _EACH.search(folded):
@@ -256,10 +288,13 @@ def _first_shared(key: str, sentences: Sequence[str]) -> Figure | None:
     return None
 
 
-def _first_zero(key: str, patterns: Sequence[re.Pattern[str]], sentences: Sequence[str]) -> Figure | None:
-    for sentence in sentences:
-        folded = _NO_COMPOUNDS.sub("■", match_key(sentence))
-        if any(pattern.search(folded) for pattern in patterns):
+def _first_zero(key: str, patterns: Sequence[re.Pattern[str]], sentences: _Sentences) -> Figure | None:
+    needed = NEEDED_WORD[key]
+    for sentence, folded in sentences:
+        if needed not in folded:
+            continue
+        blanked = _NO_COMPOUNDS.sub("■", folded)
+        if any(pattern.search(blanked) for pattern in patterns):
             return Figure(key, 0, sentence, "prose")
     return None
 
@@ -267,6 +302,8 @@ def _first_zero(key: str, patterns: Sequence[re.Pattern[str]], sentences: Sequen
 def extract_figures(text: str, cells: Sequence[StatCell]) -> tuple[dict[str, Figure], list[Flag]]:
     """All figures, each from the most reliable source that states it."""
     from_tables, flags = figures_from_cells(cells)
+    if all(key in from_tables for key in FIGURE_KEYS):  # nothing the prose or an appendix says would be kept
+        return {key: from_tables[key] for key in FIGURE_KEYS}, flags
     figures = dict(figures_from_prose(text))
     figures.update(figures_from_appendix(text))
     figures.update(from_tables)

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup
+import lxml.etree
 
-from core.html import html_tree
+from core.html import html_tree, is_element, text_of
 from normalization import to_simplified
 from core.years import year_in_text, year_in_url
 
@@ -46,8 +46,20 @@ _NOT_BEFORE = {
     "来源": ("数据", "资金", "经费", "信息资料"),
 }
 _ALL_LABELS = sorted({label for labels in LABELS.values() for label in labels}, key=len, reverse=True)
-_LABEL_ALT = "|".join("".join(f"(?<!{word})" for word in _NOT_BEFORE.get(label, ())) + r"\s*".join(map(re.escape, label))
-                      for label in _ALL_LABELS)
+
+
+def _label_pattern(label: str) -> str:
+    """``label`` with any whitespace between its characters, unless it ends one of the longer
+    words of ``_NOT_BEFORE``. The guard is written after the first character ((?<!统计时) once 时 is
+    read, the same test as (?<!统计) before it), so that every alternative starts with a character
+    and the regex engine skips ahead to the labels' first characters instead of trying each
+    alternative at every position of the page (most of ``label_values``' time)."""
+    first, rest = re.escape(label[0]), [re.escape(char) for char in label[1:]]
+    guards = "".join(f"(?<!{re.escape(word + label[0])})" for word in _NOT_BEFORE.get(label, ()))
+    return first + guards + "".join(r"\s*" + char for char in rest)
+
+
+_LABEL_ALT = "|".join(_label_pattern(label) for label in _ALL_LABELS)
 _LABEL_COLON = re.compile(rf"(?P<label>{_LABEL_ALT})\s*[:：]")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _REPORT_WORDS = re.compile(r"信息公开|年报|年度报告|工作报告")
@@ -100,19 +112,25 @@ def parse_metadata(
     link_text: str | None = None,
     default_agency: str | None = None,
     list_date: str | None = None,
+    tree: lxml.etree._Element | None = None,
 ) -> Metadata:
-    """Everything but the body: inputs may be traditional script, outputs are simplified."""
-    soup = BeautifulSoup(html, "lxml") if html else None
-    block = label_values(flatten_for_labels(html) if html else body_text)
-    if not block and soup is not None:
+    """Everything but the body: inputs may be traditional script, outputs are simplified.
+
+    ``tree`` is ``html`` already parsed (``core.html.html_tree``), when the caller has it: it is
+    read, never changed."""
+    if html and tree is None:
+        tree = html_tree(html)
+    page = tree if html else None
+    block = label_values(flatten_for_labels(html, tree=page) if html else body_text)
+    if not block and html:
         block = label_values(body_text)
-    if soup is not None and (source := soup.find("meta", attrs={"name": re.compile(r"^ContentSource$", re.I)})):
+    if page is not None and (source := _first_meta(page, _CONTENT_SOURCE)) is not None:
         if source.get("content", "").strip():  # TRS pages name the publishing body here too
-            block.setdefault("publisher", []).append(to_simplified(source["content"].strip()))
-    title, title_from = _title(soup, link_text, block, body_text)
+            block.setdefault("publisher", []).append(to_simplified(source.get("content").strip()))
+    title, title_from = _title(page, link_text, block, body_text)
     agency, agency_from = _agency(title, link_text, block, default_agency)
     year, year_from = _year(link_text, title, url, block, body_text)
-    published, published_from = _published(block, soup, list_date, year)
+    published, published_from = _published(block, page, list_date, year)
     return Metadata(
         title=title, title_from=title_from, agency=agency, agency_from=agency_from, year=year,
         year_from=year_from, published=published, published_from=published_from,
@@ -122,20 +140,35 @@ def parse_metadata(
 
 _CELL_TAGS = frozenset({"td", "th", "dt", "dd", "span", "label", "em", "b", "strong"})
 _ROW_TAGS = frozenset({"tr", "li", "p", "div", "br", "h1", "h2", "h3", "ul", "table"})
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript"})
 
 
-def flatten_for_labels(html: str) -> str:
-    """Visible text with ``|`` after each cell and a newline after each row, for label matching."""
-    root = html_tree(html)
+def flatten_for_labels(html: str, tree: lxml.etree._Element | None = None) -> str:
+    """Visible text with ``|`` after each cell and a newline after each row, for label matching.
+    ``tree``: ``html`` already parsed; it is read, never changed."""
+    root = tree if tree is not None else html_tree(html)
     if root is None:
         return ""
-    for hidden in root.xpath("//script|//style|//noscript"):
-        hidden.drop_tree()
-    for element in root.iter():
-        separator = " | " if element.tag in _CELL_TAGS else "\n" if element.tag in _ROW_TAGS else None
-        if separator:
-            element.tail = separator + (element.tail or "")
-    return to_simplified(root.text_content())
+    pieces: list[str] = []
+    _flatten(root, pieces)
+    return to_simplified("".join(pieces))
+
+
+def _flatten(element: lxml.etree._Element, pieces: list[str]) -> None:
+    """``element``'s text with the separators, in document order (its own tail excluded): the text
+    lxml's ``text_content`` gives once scripts, styles and noscripts are dropped and each cell's and
+    row's tail is prefixed with its separator, without changing the tree."""
+    if element.text:
+        pieces.append(element.text)
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _HIDDEN_TAGS:
+            _flatten(child, pieces)
+            separator = " | " if tag in _CELL_TAGS else "\n" if tag in _ROW_TAGS else None
+            if separator:
+                pieces.append(separator)
+        if child.tail:  # a dropped element's tail stays in the text; so does a comment's
+            pieces.append(child.tail)
 
 
 def label_values(text: str) -> dict[str, list[str]]:
@@ -160,18 +193,65 @@ def label_values(text: str) -> dict[str, list[str]]:
     return values
 
 
-def _title(soup, link_text, block, body_text) -> tuple[str | None, str | None]:
+_CONTENT_SOURCE = re.compile(r"^ContentSource$", re.I)
+_ARTICLE_TITLE = re.compile(r"^ArticleTitle$", re.I)
+_HEADING_SELECTORS = ("h1", ".title", ".article-title", "h2")  # the first element each names, in this order
+
+
+def _metas(page: lxml.etree._Element, name: re.Pattern[str]) -> list[lxml.etree._Element]:
+    """``<meta>`` elements whose ``name`` matches, in document order."""
+    return [meta for meta in page.iter("meta") if name.search(meta.get("name") or "")]
+
+
+def _first_meta(page: lxml.etree._Element, name: re.Pattern[str]) -> lxml.etree._Element | None:
+    return next((meta for meta in page.iter("meta") if name.search(meta.get("name") or "")), None)
+
+
+_WITH_CLASS_WORD = lxml.etree.XPath("//*[contains(@class, $word)]")  # candidates: the class contains the word
+_IN_TEMPLATE = lxml.etree.XPath("boolean(ancestor::template)")
+
+
+def _select_one(page: lxml.etree._Element, selector: str) -> lxml.etree._Element | None:
+    """The first element (document order, the root included) a ``tag`` or ``.class`` selector names,
+    as a CSS selector finds it: a class is a whitespace-separated word of the class attribute, and
+    the inside of a ``<template>`` is not part of the document."""
+    if selector.startswith("."):
+        word = selector[1:]
+        found = (el for el in _WITH_CLASS_WORD(page, word=word) if word in el.get("class").split())
+    else:
+        found = page.iter(selector)
+    return next((el for el in found if not _IN_TEMPLATE(el)), None)
+
+
+def _single_string(element: lxml.etree._Element) -> str | None:
+    """BeautifulSoup's ``Tag.string``: the one string inside, if the element holds exactly one
+    child (a string, a comment, or an element holding one); else None."""
+    contents: list[object] = [element.text] if element.text else []
+    for child in element:
+        contents.append(child)
+        if child.tail:
+            contents.append(child.tail)
+    if len(contents) != 1:
+        return None
+    only = contents[0]
+    if isinstance(only, str):
+        return only
+    return _single_string(only) if is_element(only) else only.text
+
+
+def _title(page, link_text, block, body_text) -> tuple[str | None, str | None]:
     candidates: list[tuple[str, str]] = []
-    if soup is not None:
-        meta = soup.find("meta", attrs={"name": re.compile(r"^ArticleTitle$", re.I)})
-        if meta and meta.get("content"):
-            candidates.append((meta["content"], "meta ArticleTitle"))
-        for selector in ("h1", ".title", ".article-title", "h2"):
-            node = soup.select_one(selector)
-            if node and node.get_text(strip=True):
-                candidates.append((node.get_text(" ", strip=True), selector))
-        if soup.title and soup.title.string:
-            candidates.extend((part, "<title>") for part in _TITLE_SPLIT.split(soup.title.string.strip()))
+    if page is not None:
+        meta = _first_meta(page, _ARTICLE_TITLE)
+        if meta is not None and meta.get("content"):
+            candidates.append((meta.get("content"), "meta ArticleTitle"))
+        for selector in _HEADING_SELECTORS:
+            node = _select_one(page, selector)
+            if node is not None and text_of(node, strip=True):
+                candidates.append((text_of(node, " ", strip=True), selector))
+        title = next(page.iter("title"), None)
+        if title is not None and (string := _single_string(title)):
+            candidates.extend((part, "<title>") for part in _TITLE_SPLIT.split(string.strip()))
     candidates.extend((name, "metadata 名称") for name in block.get("name", []))
     if link_text:
         candidates.append((link_text, "link text"))
@@ -288,11 +368,11 @@ _PUBDATE_META = re.compile(r"^(?:PubDate|publishdate|pubdate|firstpublishedtime|
                            r"article:published_time|dcterms\.issued|DC\.Date)$", re.I)
 
 
-def _published(block, soup, list_date, year) -> tuple[str | None, str | None]:
+def _published(block, page, list_date, year) -> tuple[str | None, str | None]:
     """The publication date and where it came from (see the module's docstring for the order)."""
     candidates: list[tuple[str, str]] = [(value, "metadata block") for value in block.get("published", [])]
-    if soup is not None:
-        candidates += [(meta["content"], f"meta {meta.get('name')}") for meta in soup.find_all("meta", attrs={"name": _PUBDATE_META})
+    if page is not None:
+        candidates += [(meta.get("content"), f"meta {meta.get('name')}") for meta in _metas(page, _PUBDATE_META)
                        if meta.get("content")]
     candidates += [(value, "byline") for value in block.get("dated", [])]
     candidates += [(value, "metadata block 成文日期") for value in block.get("written", [])]

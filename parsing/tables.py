@@ -33,8 +33,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Tag
+import lxml.etree
 
+from core.html import descendants_named, html_tree, is_element, strings_within
 from normalization.text import fold_whitespace, match_key
 from core.codebook import load_codebook
 from core.document import Flag, StatCell
@@ -256,38 +257,53 @@ def _amount_scale(text: str, header_key: str) -> tuple[str, float, bool]:
 
 # --------------------------------------------------------------------------------------------------
 # HTML → grids
+#
+# lxml, not BeautifulSoup: the 2019+ pages carry ~600 cells in three tables, and building
+# BeautifulSoup's objects for them cost more CPU than the rest of the page (bench/extraction.py).
+# ``core.html.strings`` reads a cell's text as BeautifulSoup's ``get_text(" ")`` did.
 
 
-def _span(tag: Tag, name: str) -> int:
-    digits = re.match(r"\s*(\d+)", str(tag.get(name, "1")))
+_SPAN_DIGITS = re.compile(r"\s*(\d+)")
+# A table whose rows hold no further rows (no nested table, no row inside a row): its rows and
+# cells are all its tr, td and th, which lxml finds without a walk in Python.
+_NESTED = lxml.etree.XPath("boolean(.//table | .//tr//tr)")
+
+
+def _span(tag: lxml.etree._Element, name: str) -> int:
+    value = tag.get(name)
+    if value is None:
+        return 1
+    digits = _SPAN_DIGITS.match(value)
     span = int(digits.group(1)) if digits else 1
     return min(max(span, 1), _MAX_SPAN)
 
 
-def _own_rows(table: Tag) -> list[Tag]:
-    """The table's rows, not those of tables nested in its cells."""
-    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+def _rows_and_cells(table: lxml.etree._Element) -> list[tuple[lxml.etree._Element, list[lxml.etree._Element]]]:
+    """Each of the table's own rows (not those of tables nested in its cells) with its own cells
+    (nested ones too, not those of a nested table's rows), in document order."""
+    if not _NESTED(table):
+        return [(tr, list(tr.iter("td", "th"))) for tr in table.iter("tr")]
+    return [(tr, descendants_named(tr, ("td", "th"), stop="tr"))
+            for tr in descendants_named(table, ("tr",), stop="table")]
 
 
-def _own_cells(tr: Tag) -> list[Tag]:
-    return [td for td in tr.find_all(["td", "th"]) if td.find_parent("tr") is tr]
-
-
-def table_to_grid(table: Tag) -> Grid:
+def table_to_grid(table: lxml.etree._Element) -> Grid:
     """Expand rowspan/colspan: each position of a spanned cell holds the same ``GridCell``."""
     placed: dict[tuple[int, int], GridCell] = {}
-    rows = _own_rows(table)
-    for r, tr in enumerate(rows):
+    rows = _rows_and_cells(table)
+    strings = strings_within(table)
+    for r, (_tr, cells) in enumerate(rows):
         c = 0
-        for td in _own_cells(tr):
+        for td in cells:
             while (r, c) in placed:
                 c += 1
-            cell = GridCell(fold_whitespace(td.get_text(" ")))
+            cell = GridCell(fold_whitespace(" ".join(strings(td))))
             rowspan = min(_span(td, "rowspan"), len(rows) - r)
+            colspan = _span(td, "colspan")
             for dr in range(rowspan):
-                for dc in range(_span(td, "colspan")):
+                for dc in range(colspan):
                     placed[(r + dr, c + dc)] = cell
-            c += _span(td, "colspan")
+            c += colspan
     if not placed:
         return []
     width = max(c for _, c in placed) + 1
@@ -302,16 +318,19 @@ def table_to_grid(table: Tag) -> Grid:
     return grid
 
 
-def html_grids(html: str) -> list[Grid]:
-    """Every ``<table>`` of the page as a grid, in document order (nested tables included)."""
-    soup = BeautifulSoup(html, "lxml")
-    return [table_to_grid(table) for table in soup.find_all("table")]
+def html_grids(html: str | None = None, *, roots: Sequence[lxml.etree._Element] | None = None) -> list[Grid]:
+    """Every ``<table>`` of the page as a grid, in document order (nested tables included): of the
+    markup ``html``, or of the already parsed ``roots`` (the page's content region in its tree)."""
+    if roots is None:
+        tree = html_tree(html or "")
+        roots = [tree] if tree is not None else []
+    return [table_to_grid(table) for root in roots if is_element(root) for table in root.iter("table")]
 
 
-def parse_html_tables(html: str) -> TableParse:
-    """All statistics tables of an HTML page."""
+def parse_html_tables(html: str | None = None, *, roots: Sequence[lxml.etree._Element] | None = None) -> TableParse:
+    """All statistics tables of an HTML page (its markup, or its parsed ``roots``: see ``html_grids``)."""
     result = TableParse()
-    for index, grid in enumerate(html_grids(html)):
+    for index, grid in enumerate(html_grids(html, roots=roots)):
         result.extend(parse_grid(grid, table_index=index, origin="html"))
     return result
 

@@ -159,3 +159,40 @@ def test_appendix_with_a_number_column_before_the_label():
 ])
 def test_no_false_zero_for_applications(sentence):
     assert "applications_received" not in values(sentence)
+
+
+def _all_prose_texts():
+    """Every text this module reads prose figures from: the seeds and each sentence above."""
+    import sys
+
+    module = sys.modules[__name__]
+    texts = [to_simplified(path.read_text(encoding="utf-8")) for path in sorted(SEEDS.glob("*.txt"))]
+    for name in dir(module):
+        marks = getattr(getattr(module, name), "pytestmark", [])
+        for mark in marks:
+            if mark.name == "parametrize":
+                texts += [value[0] if isinstance(value, tuple) else value for value in mark.args[1]
+                          if isinstance(value, (str, tuple)) and isinstance(value[0] if isinstance(value, tuple) else value, str)]
+    return texts
+
+
+def test_each_pattern_spells_the_word_its_figure_needs():
+    """Sentences without a figure's word are passed over before its patterns run: each pattern
+    must need that word."""
+    from parsing.figures import _BOTH, _EACH, _SHARED_WORD, NEEDED_WORD, PROSE_PATTERNS, ZERO_PATTERNS
+
+    for key, patterns in [*PROSE_PATTERNS.items(), *ZERO_PATTERNS.items()]:
+        for pattern in patterns:
+            assert NEEDED_WORD[key] in pattern.pattern, (key, pattern.pattern)
+    assert _SHARED_WORD in _BOTH.pattern and _SHARED_WORD in _EACH.pattern
+
+
+def test_passing_over_sentences_without_the_word_changes_no_figure(monkeypatch):
+    import parsing.figures
+
+    texts = _all_prose_texts()
+    assert len(texts) > 30
+    guarded = [figures_from_prose(text) for text in texts]
+    monkeypatch.setattr(parsing.figures, "NEEDED_WORD", {key: "" for key in parsing.figures.NEEDED_WORD})
+    monkeypatch.setattr(parsing.figures, "_SHARED_WORD", "")
+    assert [figures_from_prose(text) for text in texts] == guarded

@@ -505,7 +505,8 @@ def _align_by_order(views: list["_RowView"], rows: Sequence[Sequence[GridCell]],
             numbers = numbers[:-1]  # trailing blank cells beyond the header: padding, not a column
         if len(numbers) == len(order):
             view.label_cells = label_cells or view.label_cells
-            view.data = [(code, cell, first_column[code]) for code, (cell, _) in zip(order, numbers)]
+            # a code the header names only in a group cell has no column of its own: the cell's own
+            view.data = [(code, cell, first_column.get(code, column)) for code, (cell, column) in zip(order, numbers)]
             aligned += 1
         elif not _lines_up(view, numbers):
             unaligned.append({"row_label": " / ".join(cell.text for cell in label_cells),

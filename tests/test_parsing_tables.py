@@ -1,4 +1,6 @@
 """Tables from saved pages: the Shanghai 2019 fragment (real) and a messy 2021 page (authored)."""
+import random
+import re
 from pathlib import Path
 
 import openpyxl
@@ -343,3 +345,30 @@ def test_trailing_blank_padding_cells_are_no_misalignment():
     rows = '<tr><td colspan="3">一、本年新收政府信息公开申请数量</td>' + "<td>1</td>" * 7 + "<td></td><td>&nbsp;</td></tr>"
     result = parse_html_tables(_requests_table(1, rows))
     assert len(result.cells) == 7 and not [f for f in result.flags if f.kind.startswith("columns_")]
+
+
+def _damaged(html: str, seed: int) -> str:
+    """A real table page with three cells deleted, doubled or stripped of their colspan, as broken
+    Word exports and hand-edited CMS pages have them."""
+    rng = random.Random(seed)
+    starts = [m.start() for m in re.finditer(r"<td", html)]
+    for _ in range(3):
+        start = rng.choice(starts)
+        end = html.find("</td>", start) + len("</td>")
+        choice = rng.random()
+        if choice < 0.4:
+            html = html[:start] + html[end:]
+        elif choice < 0.7:
+            html = html[:start] + html[start:end] + html[start:]
+        else:
+            html = html[:start] + html[start:end].replace('colspan="2"', "") + html[end:]
+    return html
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_a_damaged_real_table_is_read_or_flagged_never_raises(seed):
+    """Seed 49 raised KeyError in the column alignment (a code the header names only in a group cell),
+    and the crawl lost every report of the source with it."""
+    html = _damaged((FIXTURES / "fragment_shanghai_annual_report_2019_body_tables_utf8.html").read_text("utf-8"), seed)
+    parsed = parse_html_tables(html)
+    assert parsed.cells or parsed.flags

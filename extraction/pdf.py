@@ -36,7 +36,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Fractions of the page height where running headers and footers live (Word puts the header at
 # 1.5 cm of a 29.7 cm page, the body from 2.54 cm; 公文 format from 3.7 cm).

@@ -5,8 +5,6 @@ Revises: 0002
 Create Date: 2026-12-01 08:03:07.413607
 """
 from alembic import op
-import sqlalchemy as sa
-import sqlmodel
 
 
 revision = '0003'

@@ -1,17 +1,20 @@
 """Runs and the fetch ledger: what each crawl did, request by request.
 
 A run row is written when a flow starts and finished when it ends; a kill -9 leaves it ``running``,
-and the next run marks it ``crashed`` (same host: the pid is gone; another host: no heartbeat for
-``STALE_AFTER``) and may reuse the pages it fetched (``resumable_fetch``).
+and the next run marks it ``crashed`` (same host: the pid is gone; any host: no heartbeat for
+``stale_after()``, 15 minutes unless ``GOVREPORTS_RUN_STALE_SECONDS`` says otherwise) and may reuse
+the pages it fetched (``resumable_fetch``).
 """
 from __future__ import annotations
 
 import os
 import socket
 from datetime import datetime, timedelta
+from typing import Mapping
 
 from sqlalchemy import func, select, update
 
+from core.errors import ConfigError
 from fetching.client import FetchRecord, Validators
 from storage.base import StoreBase, aware, utcnow
 from storage.models import CrawlRun, FetchRow
@@ -19,6 +22,25 @@ from storage.models import CrawlRun, FetchRow
 # A running run whose heartbeat is older than this is taken for dead (another machine's worker
 # killed hard). Same-host runs are checked by pid at once.
 STALE_AFTER = timedelta(minutes=15)
+STALE_ENV = "GOVREPORTS_RUN_STALE_SECONDS"
+
+
+def stale_after(environ: Mapping[str, str] | None = None) -> timedelta:
+    """How old a running run's heartbeat may be before another process takes the run for dead."""
+    return timedelta(seconds=_positive_seconds(STALE_ENV, STALE_AFTER.total_seconds(), environ))
+
+
+def _positive_seconds(name: str, default: float, environ: Mapping[str, str] | None) -> float:
+    raw = (os.environ if environ is None else environ).get(name)
+    if raw is None:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise ConfigError(f"{name}={raw!r}: needs a positive number of seconds")
+    return seconds
 
 
 class RunLog(StoreBase):
@@ -45,12 +67,13 @@ class RunLog(StoreBase):
     def mark_crashed_runs(self) -> list[int]:
         """Runs still 'running' whose process is gone: mark them crashed; return their ids."""
         host = socket.gethostname()
+        stale = stale_after()
         crashed: list[int] = []
         with self._tx() as s:
             for run in s.scalars(select(CrawlRun).where(CrawlRun.state == "running")):
                 heartbeat = aware(run.heartbeat_at or run.started_at)
                 dead_here = run.hostname == host and run.pid is not None and not _pid_alive(run.pid)
-                if dead_here or utcnow() - heartbeat > STALE_AFTER:
+                if dead_here or utcnow() - heartbeat > stale:
                     run.state = "crashed"
                     run.ended_at = heartbeat
                     run.errors = {**(run.errors or {}), "crashed": "the run's process ended without finishing"}

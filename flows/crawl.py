@@ -40,6 +40,7 @@ from core.urls import host_of
 from scrapers.discover import Discovery, discover
 from storage.db import resolve_db_url
 from storage.reports import LoadOutcome
+from storage.runs import heartbeat_every, run_heartbeat
 from storage.store import Store
 
 DEFAULT_CONCURRENCY = 8
@@ -227,6 +228,7 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
     store = Store(resolve_db_url(db))
     parameters = {"sources_file": str(sources_file), "years": years, "source_ids": source_ids,
                   "concurrency": concurrency, "shard": shard, "shards": shards}
+    beat = heartbeat_every()  # a bad setting fails before the run starts
     crashed = store.mark_crashed_runs()
     resume_runs = store.resumable_runs()
     run_id = store.start_run("crawl", parameters, prefect_run_id())
@@ -236,7 +238,8 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
     ctx = CrawlContext(store, fetcher, run_id, span, resume_runs)
     emit(RunStarted(run_id, len(sources)))
     try:
-        summary = _run_sources(sources, ctx, concurrency, RunProgress(len(sources), shard, shards))
+        with run_heartbeat(store, run_id, beat):  # alive while a long source runs (sources end rarely)
+            summary = _run_sources(sources, ctx, concurrency, RunProgress(len(sources), shard, shards))
     except BaseException as exc:
         store.finish_run(run_id, "failed", {}, {"flow": f"{type(exc).__name__}: {exc}"})
         raise

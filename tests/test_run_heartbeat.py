@@ -75,3 +75,16 @@ def test_a_run_busy_with_one_long_source_is_not_marked_crashed_by_another_proces
                 process.wait(10)
     assert marked == []
     assert runs == [(1, "completed")]
+
+
+def test_the_heartbeat_settings():
+    from core.errors import ConfigError
+    from storage.runs import heartbeat_every, stale_after
+
+    assert heartbeat_every({}) == 60.0 and stale_after({}).total_seconds() == 900.0
+    assert heartbeat_every({"GOVREPORTS_HEARTBEAT_SECONDS": "0.2", "GOVREPORTS_RUN_STALE_SECONDS": "2"}) == 0.2
+    with pytest.raises(ConfigError, match="too close"):  # a beat or two late would make a live run look dead
+        heartbeat_every({"GOVREPORTS_HEARTBEAT_SECONDS": "400"})
+    for bad in ("soon", "0", "-5"):
+        with pytest.raises(ConfigError, match="GOVREPORTS_RUN_STALE_SECONDS"):
+            stale_after({"GOVREPORTS_RUN_STALE_SECONDS": bad})

@@ -160,3 +160,22 @@ def test_a_rerun_duplicates_nothing(crawled):
     assert crawled["after_third"] == crawled["after_second"]
     assert crawled["third_summary"]["errors"]["by_class"] == {"load_failed": 1}  # the snapshot is still gone
     assert crawled["third_summary"]["counts"]["reports_new"] == 0
+
+
+@pytest.mark.postgres
+def test_the_database_going_away_is_raised_for_the_task_to_retry_not_counted(postgres_url, postgres_server):
+    """OperationalError is the database, not the document: raised, so the process task's retry
+    condition (flows.crawl._db_is_transient) retries the whole task."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from storage.loading import load_isolated
+    from test_store_dedup import EMPTY, HANGZHOU, document
+
+    store = Store(postgres_url)
+    run_id = store.start_run("crawl", {})
+    with postgres_server.connect() as connection:  # the database goes away under the crawl
+        connection.execute(text(f'DROP DATABASE "{postgres_url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    with pytest.raises(OperationalError):
+        load_isolated(store, document(HANGZHOU, "http://gov.example/nb/2019.html"), run_id, lambda copy: EMPTY)
+    store.close()

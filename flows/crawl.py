@@ -396,11 +396,14 @@ def _summary(results: dict[str, SourceResult], failed: dict[str, SourceFailure],
         notes.update(r.notes)
     for f in failed.values():
         failures.update(f.failures)
-    not_ok = {sid: (r.status, r.message()) for sid, r in results.items() if r.status is not SourceStatus.OK}
+    # every source that did not end ok: those whose tasks failed, and those crawled with a document
+    # they could not store (these also have their per_source counts: what they did load)
+    not_ok = ({sid: (r.status, r.message()) for sid, r in results.items() if r.status is not SourceStatus.OK}
+              | {sid: (f.status, f.message) for sid, f in failed.items()})
     hosts = ctx.fetcher.host_report()
     counts = {
         "sources": len(results) + len(failed),
-        "sources_failed": len(failed) + len(not_ok),
+        "sources_failed": len(not_ok),
         "listing_pages": sum(r.listing_pages for r in results.values()),
         "candidates": sum(r.candidates for r in results.values()),
         "documents_fetched": sum(r.fetched for r in results.values()),
@@ -420,12 +423,8 @@ def _summary(results: dict[str, SourceResult], failed: dict[str, SourceFailure],
                        for sid, r in sorted(results.items())},
     }
     errors = {
-        # every source that did not end ok: those whose tasks failed, and those crawled with a document
-        # they could not store (also in per_source, with what they did load)
-        "sources": {sid: why for sid, (_, why) in sorted(not_ok.items())}
-        | {sid: f.message for sid, f in sorted(failed.items())},
-        "source_status": {sid: str(status) for sid, (status, _) in sorted(not_ok.items())}
-        | {sid: str(f.status) for sid, f in sorted(failed.items())},
+        "sources": {sid: why for sid, (_, why) in sorted(not_ok.items())},
+        "source_status": {sid: str(status) for sid, (status, _) in sorted(not_ok.items())},
         "source_failures": {sid: f.failures for sid, f in sorted(failed.items()) if f.failures},
         "by_class": dict(failures),
         "blocked_hosts": [h for h, v in hosts.items() if v["blocked"]],

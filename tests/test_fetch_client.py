@@ -158,6 +158,33 @@ def test_the_gate_spaces_requests_by_at_least_the_delay():
 
 
 
+def test_a_push_back_from_another_thread_holds_a_thread_already_waiting_for_the_host():
+    """A waiter sleeping out the host's spacing when another thread pushes the host back (its own
+    429 on the host) must wait for the push-back too: it re-reads the host's time after sleeping."""
+    sleeping = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        sleeping.set()
+        time.sleep(seconds)
+
+    gate = LocalHostGate(sleep=sleep)
+    with gate.turn("h", spacing=0.2):
+        pass  # the host's last request just ended: the next one waits 0.2 s
+    started: list[float] = []
+
+    def take_turn() -> None:
+        with gate.turn("h", 0.0):
+            started.append(time.monotonic())  # the request would be sent now
+
+    waiter = threading.Thread(target=take_turn)
+    waiter.start()
+    sleeping.wait(5)
+    pushed = time.monotonic()
+    gate.push_back("h", 1.0)
+    waiter.join(10)
+    assert started and started[0] - pushed >= 1.0
+
+
 # A Retry-After the test can afford to wait out, and a per-host delay well under it: a thread that
 # queued behind the refused request must wait for the Retry-After, not only for the delay.
 RETRY_AFTER = 1

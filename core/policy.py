@@ -7,7 +7,8 @@ web: with hundreds of sources some always do, and a run that "fails" every time 
 ignore failures. So a refusal is reported per source and the run still completes. What a person
 must act on fails the run: a source that regressed (read, and no reports where earlier runs found
 some: the site or its markup changed), a source that failed on our side (an exception that is not
-a site outcome: a bug, the database), or a run where every source failed (nothing was crawled).
+a site outcome: a bug, the database; or a document of it that could not be stored, while its
+other documents were), or a run where every source failed (nothing was crawled).
 """
 from __future__ import annotations
 
@@ -27,10 +28,21 @@ COMPLETED, FAILED = "completed", "failed"
 
 
 class SourceStatus(StrEnum):
-    OK = "ok"  # crawled (it may still have failed documents: counted by outcome class)
+    OK = "ok"  # crawled (it may still have failed documents the site did not give us: counted by outcome class)
     REFUSED = "refused"  # the site did not let us read its listing: reported, the run goes on
     REGRESSED = "regressed"  # read, and no reports where earlier runs found some: fails the run
     ERROR = "error"  # failed on our side (an exception that is not a site outcome): fails the run
+
+
+# A document the site gave us and we could not store (``storage.loading``): our side, not the
+# site's. The source's other documents are loaded, but the source is ``error``: a person must look.
+LOAD_FAILED = "load_failed"
+OUR_SIDE_CLASSES = frozenset({LOAD_FAILED})
+
+
+def status_of_crawled(failures: Mapping[str, int]) -> SourceStatus:
+    """The status of a source whose tasks ended with a result, from its documents' failure classes."""
+    return SourceStatus.ERROR if any(failures.get(name) for name in OUR_SIDE_CLASSES) else SourceStatus.OK
 
 
 def status_of(error: BaseException) -> SourceStatus:

@@ -237,7 +237,7 @@ class Fetcher:
                 result.outcome = "http_error"  # a 304 we did not ask for
             record = self._ledger_row(result, request, source_id, purpose, attempt, validators)
             self._record(record)
-            self._count_failure(host_name, host, result)
+            self._count_failure(host, result)
             if result.outcome in DOCUMENT_OUTCOMES:
                 return self._fetched(result, record, request, attempt)
             if result.outcome == "blocked":
@@ -249,7 +249,7 @@ class Fetcher:
             if not transient or host.parked or attempt == self.settings.max_attempts:
                 error = TransientFetchError if transient else PermanentFetchError
                 raise error(request.url, result.outcome, result.error or (f"HTTP {result.status}" if result.status else ""))
-            if retry_after is None:
+            if retry_after is None:  # with one, the retry waits in the host's gate, pushed back already
                 self._sleep(self._backoff(attempt))
         raise AssertionError("unreachable")  # the loop always returns or raises
 
@@ -287,12 +287,19 @@ class Fetcher:
         with self.gate.turn(host_name, spacing):  # one request in flight per host, spaced
             with host.state_lock:
                 host.requests += 1
-            return self._send(request, headers, allowed_hosts, raw)
+            result = self._send(request, headers, allowed_hosts, raw)
+            # Before the turn ends: a thread queued for the host must find the host pushed back
+            # when it gets the slot (pushed back after the turn, a queued thread sent first).
+            self._push_back(host_name, result)
+            return result
 
-    def _count_failure(self, host_name: str, host: _Host, result: _Attempt) -> None:
+    def _push_back(self, host_name: str, result: _Attempt) -> None:
+        """Retry-After keeps the host closed for every request to it, the retry included."""
         retry_after = _retry_after_seconds(result.headers)
         if retry_after is not None:
             self.gate.push_back(host_name, min(retry_after, self.settings.retry_after_max))
+
+    def _count_failure(self, host: _Host, result: _Attempt) -> None:
         with host.state_lock:
             if is_transient(result.outcome, result.status):
                 host.consecutive_failures += 1

@@ -31,7 +31,7 @@ from analysis.coverage import coverage_ledger, default_years
 from core.errors import (
     ConfigError, ExtractionError, FetchError, NotAReportError, SiteRefused, SourceFailed, SourceRegressed,
 )
-from core.policy import SourceStatus, decide, status_of, statuses_of
+from core.policy import SourceStatus, decide, status_of, status_of_crawled, statuses_of
 from core.selection import parse_years, select_sources
 from flows.pipeline import FetchedAttachment, FetchedDoc, build_documents, content_of_copy, document_kind
 from core.sources import Source, load_sources
@@ -39,7 +39,9 @@ from scrapers.registry import platform_names
 from core.urls import host_of
 from scrapers.discover import Discovery, discover
 from storage.db import resolve_db_url
+from storage.loading import LoadFailure, load_isolated
 from storage.reports import LoadOutcome
+from storage.runs import heartbeat_every, run_heartbeat
 from storage.store import Store
 
 DEFAULT_CONCURRENCY = 8
@@ -76,6 +78,19 @@ class SourceResult:
     rejected: dict = field(default_factory=dict)
     platforms: list = field(default_factory=list)
     notes: dict = field(default_factory=dict)  # what discovery must say: fallbacks taken (gkmlpt_whole_catalogue)
+    not_loaded: list = field(default_factory=list)  # LoadFailure: documents that could not be stored
+
+    @property
+    def status(self) -> SourceStatus:
+        return status_of_crawled(self.failures)
+
+    def message(self) -> str:
+        """Why the source is not ok, when it is not (documents it could not store, named)."""
+        if not self.not_loaded:
+            return ""
+        shown = "; ".join(map(str, self.not_loaded[:3])) + (f"; and {len(self.not_loaded) - 3} more"
+                                                            if len(self.not_loaded) > 3 else "")
+        return f"{len(self.not_loaded)} of its documents could not be stored, the others were: {shown}"
 
 
 def _db_is_transient(task, task_run, state) -> bool:
@@ -197,8 +212,13 @@ def process_task(source: Source, found: Discovery, stage: FetchStage, ctx: Crawl
             logger.warning("%s: attachment %s: %s", source.id, url, error)
         page_outcome = None
         for document in built.documents:  # the report first: its attachments load as its copies
-            outcome = ctx.store.load(document, ctx.run_id,
-                                     lambda copy, year=document.year: content_of_copy(ctx.store, copy, year))
+            outcome = load_isolated(ctx.store, document, ctx.run_id,
+                                    lambda copy, year=document.year: content_of_copy(ctx.store, copy, year))
+            if isinstance(outcome, LoadFailure):  # rolled back; the source's other documents still load
+                result.failures[outcome.failure_class] += 1
+                result.not_loaded.append(outcome)
+                logger.warning("%s: %s", source.id, outcome)
+                continue
             if page_outcome is LoadOutcome.NEW and outcome is LoadOutcome.CHANGED:
                 outcome = LoadOutcome.COPY_ADDED  # the document behind a new stub page: one new report, not a change
             page_outcome = page_outcome or outcome
@@ -227,6 +247,7 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
     store = Store(resolve_db_url(db))
     parameters = {"sources_file": str(sources_file), "years": years, "source_ids": source_ids,
                   "concurrency": concurrency, "shard": shard, "shards": shards}
+    beat = heartbeat_every()  # a bad setting fails before the run starts
     crashed = store.mark_crashed_runs()
     resume_runs = store.resumable_runs()
     run_id = store.start_run("crawl", parameters, prefect_run_id())
@@ -236,7 +257,8 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
     ctx = CrawlContext(store, fetcher, run_id, span, resume_runs)
     emit(RunStarted(run_id, len(sources)))
     try:
-        summary = _run_sources(sources, ctx, concurrency, RunProgress(len(sources), shard, shards))
+        with run_heartbeat(store, run_id, beat):  # alive while a long source runs (sources end rarely)
+            summary = _run_sources(sources, ctx, concurrency, RunProgress(len(sources), shard, shards))
     except BaseException as exc:
         store.finish_run(run_id, "failed", {}, {"flow": f"{type(exc).__name__}: {exc}"})
         raise
@@ -317,8 +339,8 @@ def _run_sources(sources: list[Source], ctx: CrawlContext, concurrency: int, pro
             value = _outcome(future)
             if isinstance(value, SourceResult):
                 results[source_id] = value
-                emit(SourceFinished(source_id, SourceStatus.OK, value.outcomes["new"], value.outcomes["changed"],
-                                    dict(value.failures)))
+                emit(SourceFinished(source_id, value.status, value.outcomes["new"], value.outcomes["changed"],
+                                    dict(value.failures), value.message()))
             else:
                 failed[source_id] = failure = SourceFailure.of(_first_error(*upstream, future))
                 emit(SourceFinished(source_id, failure.status, failures=failure.failures, message=failure.message))
@@ -374,10 +396,14 @@ def _summary(results: dict[str, SourceResult], failed: dict[str, SourceFailure],
         notes.update(r.notes)
     for f in failed.values():
         failures.update(f.failures)
+    # every source that did not end ok: those whose tasks failed, and those crawled with a document
+    # they could not store (these also have their per_source counts: what they did load)
+    not_ok = ({sid: (r.status, r.message()) for sid, r in results.items() if r.status is not SourceStatus.OK}
+              | {sid: (f.status, f.message) for sid, f in failed.items()})
     hosts = ctx.fetcher.host_report()
     counts = {
         "sources": len(results) + len(failed),
-        "sources_failed": len(failed),
+        "sources_failed": len(not_ok),
         "listing_pages": sum(r.listing_pages for r in results.values()),
         "candidates": sum(r.candidates for r in results.values()),
         "documents_fetched": sum(r.fetched for r in results.values()),
@@ -397,8 +423,8 @@ def _summary(results: dict[str, SourceResult], failed: dict[str, SourceFailure],
                        for sid, r in sorted(results.items())},
     }
     errors = {
-        "sources": {sid: f.message for sid, f in sorted(failed.items())},  # every source that did not end ok
-        "source_status": {sid: str(f.status) for sid, f in sorted(failed.items())},
+        "sources": {sid: why for sid, (_, why) in sorted(not_ok.items())},
+        "source_status": {sid: str(status) for sid, (status, _) in sorted(not_ok.items())},
         "source_failures": {sid: f.failures for sid, f in sorted(failed.items()) if f.failures},
         "by_class": dict(failures),
         "blocked_hosts": [h for h, v in hosts.items() if v["blocked"]],

@@ -26,6 +26,7 @@ from core.errors import GovreportsError
 from flows.pipeline import content_of_copy
 from storage.db import resolve_db_url
 from storage.reports import ReparseTarget, parse_key_for
+from storage.runs import heartbeat_every, run_heartbeat
 from storage.store import Store
 
 DEFAULT_BATCH = 50
@@ -69,10 +70,12 @@ def reparse_batch(store: Store, targets: list[ReparseTarget], run_id: int, force
 def reparse(db: str | None = None, force: bool = False, batch_size: int = DEFAULT_BATCH):
     """Rebuild every report's parsed rows from stored snapshots; returns the run's summary."""
     store = Store(resolve_db_url(db))
+    beat = heartbeat_every()
     store.mark_crashed_runs()
     run_id = store.start_run("reparse", {"force": force, "batch_size": batch_size}, prefect_run_id())
     try:
-        counts, errors = _run_batches(store, run_id, force, max(1, batch_size))
+        with run_heartbeat(store, run_id, beat):  # alive between batches, however long one takes
+            counts, errors = _run_batches(store, run_id, force, max(1, batch_size))
     except BaseException as exc:
         store.finish_run(run_id, "failed", {}, {"flow": f"{type(exc).__name__}: {exc}"})
         store.close()

@@ -149,9 +149,11 @@ def crawl(
     from core.selection import parse_years, select_sources
     from core.sources import load_sources
     from scrapers.registry import platform_names
+    from storage.runs import heartbeat_every
 
     select_sources(load_sources(sources, platform_names()), source)  # validate everything before any fetch or write
     parse_years(years)
+    heartbeat_every()  # the run's heartbeat settings (GOVREPORTS_HEARTBEAT_SECONDS, GOVREPORTS_RUN_STALE_SECONDS)
     url = _db_url(db, must_exist=False)  # before Prefect starts: a wrong --db fails in a second
     started = time.monotonic()
     summary = _run_crawl(str(sources), url, years, source, concurrency, verbose=verbose)

@@ -13,6 +13,7 @@ from core.policy import SourceStatus, Verdict, decide, statuses_of
 
 # Failure classes the crawl counts besides the fetcher's outcome classes.
 CRAWL_CLASSES = {"extraction_failed": "no body text could be extracted from a fetched document",
+                 "load_failed": "a document could not be stored (rolled back; the source's others were): see why",
                  "over_cap": "more attachments on a page than the per-page cap; the rest were not fetched",
                  "off_host": "an attachment on a host the source may not fetch (see allowed_hosts)"}
 SHOW_EVERY_SOURCE = 30  # above this many sources, the table lists only those that did not end ok

@@ -4,6 +4,7 @@ real Store on a SQLite file."""
 from __future__ import annotations
 
 import threading
+import time
 from email.utils import formatdate
 
 import pytest
@@ -154,6 +155,83 @@ def test_the_gate_spaces_requests_by_at_least_the_delay():
     with gate.turn("h", spacing=2.0):
         pass
     assert waits[-1] == 30.0
+
+
+
+def test_a_push_back_from_another_thread_holds_a_thread_already_waiting_for_the_host():
+    """A waiter sleeping out the host's spacing when another thread pushes the host back (its own
+    429 on the host) must wait for the push-back too: it re-reads the host's time after sleeping."""
+    sleeping = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        sleeping.set()
+        time.sleep(seconds)
+
+    gate = LocalHostGate(sleep=sleep)
+    with gate.turn("h", spacing=0.2):
+        pass  # the host's last request just ended: the next one waits 0.2 s
+    started: list[float] = []
+
+    def take_turn() -> None:
+        with gate.turn("h", 0.0):
+            started.append(time.monotonic())  # the request would be sent now
+
+    waiter = threading.Thread(target=take_turn)
+    waiter.start()
+    sleeping.wait(5)
+    pushed = time.monotonic()
+    gate.push_back("h", 1.0)
+    waiter.join(10)
+    assert started and started[0] - pushed >= 1.0
+
+
+# A Retry-After the test can afford to wait out, and a per-host delay well under it: a thread that
+# queued behind the refused request must wait for the Retry-After, not only for the delay.
+RETRY_AFTER = 1
+DELAY = 0.1
+
+
+@pytest.fixture(params=["local", pytest.param("postgres", marks=pytest.mark.postgres)])
+def gate(request):
+    """The in-process gate (None: the fetcher's own), or the shared one on a real Postgres."""
+    if request.param == "local":
+        yield None
+        return
+    from fetching.postgres_gate import PostgresHostGate
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(request.getfixturevalue("postgres_url"))
+    migrate(engine)
+    yield PostgresHostGate(engine, poll_seconds=0.02)
+    engine.dispose()
+
+
+def test_a_retry_after_holds_back_the_thread_queued_behind_the_refused_request(store, server, gate):
+    """The audit's race: a 429 with Retry-After arrives while another thread already waits for the
+    host; that thread, and the retry, must wait the Retry-After out. Asserted on the server's own
+    log of when each request arrived, never on how long the test took."""
+    server.route("/busy.html", Reply(429, b"slow down", headers=(("Retry-After", str(RETRY_AFTER)),), hang=0.3),
+                 Reply(200, REPORT))
+    server.route("/other.html", Reply(200, REPORT))
+    fetcher = Fetcher(store, run_id=store.start_run("crawl", {}), settings=FetchSettings(), gate=gate)
+
+    def get_politely(path: str) -> None:
+        fetcher.fetch(server.url(path), source_id="test", purpose="detail", allowed_hosts=frozenset({server.host}),
+                      delay=DELAY)
+
+    with fetcher:
+        refused = threading.Thread(target=get_politely, args=("/busy.html",))
+        refused.start()
+        while not server.requests_to("/busy.html") and refused.is_alive():
+            time.sleep(0.01)  # until the first request is in flight (its answer hangs 0.3 s)
+        queued = threading.Thread(target=get_politely, args=("/other.html",))
+        queued.start()  # queues for the host behind the request that will get the 429
+        for thread in (refused, queued):
+            thread.join(30)
+    first = server.requests_to("/busy.html")[0]
+    after = sorted((hit.started, hit.path) for hit in server.hits if hit.started > first.started)
+    assert [path for _, path in after] in (["/other.html", "/busy.html"], ["/busy.html", "/other.html"])
+    assert [round(started - first.ended, 2) for started, _ in after if started - first.ended < RETRY_AFTER] == []
 
 
 # -- the retry policy's pieces -------------------------------------------------------------------

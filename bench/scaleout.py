@@ -92,7 +92,7 @@ def crawl_processes(sources: Path, db_url: str, workers: int, api_url: str, craw
     for process in processes:
         output, _ = process.communicate(timeout=3600)
         ended.append({"exit": process.returncode, "wall_s": round(time.perf_counter() - started, 2),
-                      "tail": output.strip().splitlines()[-3:]})
+                      "tail": output.strip().splitlines()[-3 if process.returncode == 0 else -40:]})
     return ended
 
 
@@ -109,8 +109,8 @@ def database_counts(db_url: str) -> dict[str, int]:
                 "copies": connection.execute(text("SELECT count(*) FROM copies")).scalar_one(),
                 "runs": connection.execute(text("SELECT count(*) FROM crawl_runs")).scalar_one(),
                 # from the first run's start to the last one's end: the crawl without process start-up
-                "flow_wall_s": round(connection.execute(text(
-                    "SELECT extract(epoch FROM max(ended_at) - min(started_at)) FROM crawl_runs")).scalar_one(), 2),
+                "flow_wall_s": round(float(connection.execute(text(
+                    "SELECT extract(epoch FROM max(ended_at) - min(started_at)) FROM crawl_runs")).scalar_one()), 2),
             }
     finally:
         engine.dispose()
@@ -170,6 +170,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _row(run: dict) -> str:
     failed = [p["exit"] for p in run["processes"] if p["exit"] != 0]
+    for process in run["processes"]:
+        if process["exit"] != 0:
+            print("\n".join(process["tail"]), file=sys.stderr)
     return (f"workers {run['workers']}: wall {run['wall_s']:7.2f} s · flow {run['flow_wall_s']:7.2f} s · cpu {run['cpu_s']:7.2f} s · "
             f"{run['pages']} pages ({run['pages_per_s']}/s) · {run['reports']} reports · {run['refusals']} refusals · "
             f"load {run['loadavg_before']} → {run['loadavg_after']}" + (f" · EXIT CODES {failed}" if failed else ""))

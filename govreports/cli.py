@@ -156,7 +156,7 @@ def crawl(
     select_sources(load_sources(sources, platform_names()), source)  # validate everything before any fetch or write
     parse_years(years)
     if shard >= shards:
-        raise typer.BadParameter(f"--shard {shard} is not below --shards {shards}", param_hint="--shard")
+        raise ConfigError(f"--shard {shard} must be below --shards {shards} (shards are numbered from 0)")
     url = _db_url(db, must_exist=False)  # before Prefect starts: a wrong --db fails in a second
     started = time.monotonic()
     summary = _run_crawl(str(sources), url, years, source, concurrency, verbose=verbose, shard=shard, shards=shards)

@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> None:
     flow_speedup = round(best[1]["flow_wall_s"] / best[2]["flow_wall_s"], 2)
     result = {"web": {"hosts": args.hosts, "reports": args.reports, "delay": args.delay}, "cores": cores,
               "cpu_count": os.cpu_count(), "crawl_args": args.crawl_arg, "runs": runs,
-              "speedup_two_over_one": speedup, "flow_speedup_two_over_one": flow_speedup, "target": 1.8, "loadavg_end": load_average()}
+              "speedup_two_over_one": speedup, "flow_speedup_two_over_one": flow_speedup, "target": 1.8,
+              "loadavg_end": load_average()}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"\n{args.hosts} hosts × {args.reports} reports, delay {args.delay} s, {cores} cores available "
@@ -173,7 +174,8 @@ def _row(run: dict) -> str:
     for process in run["processes"]:
         if process["exit"] != 0:
             print("\n".join(process["tail"]), file=sys.stderr)
-    return (f"workers {run['workers']}: wall {run['wall_s']:7.2f} s · flow {run['flow_wall_s']:7.2f} s · cpu {run['cpu_s']:7.2f} s · "
+    return (f"workers {run['workers']}: wall {run['wall_s']:7.2f} s · flow {run['flow_wall_s']:7.2f} s · "
+            f"cpu {run['cpu_s']:7.2f} s · "
             f"{run['pages']} pages ({run['pages_per_s']}/s) · {run['reports']} reports · {run['refusals']} refusals · "
             f"load {run['loadavg_before']} → {run['loadavg_after']}" + (f" · EXIT CODES {failed}" if failed else ""))
 

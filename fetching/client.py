@@ -365,8 +365,9 @@ class Fetcher:
             body = result.body.decode("utf-8", errors="replace").replace("\x00", "")
             return RobotsFile(status, body, fetched_at=result.sent_at)
         if status is not None and status < 500:
-            return RobotsFile(status, fetched_at=result.sent_at)  # 4xx, an unfinished redirect, a 2xx too large: no rules
-        return RobotsFile(status, unavailable=result.error or f"{result.outcome}, HTTP {status}", fetched_at=result.sent_at)
+            return RobotsFile(status, fetched_at=result.sent_at)  # 4xx, unfinished redirect, 2xx too large: no rules
+        unavailable = result.error or f"{result.outcome}, HTTP {status}"
+        return RobotsFile(status, unavailable=unavailable, fetched_at=result.sent_at)
 
     # -- one request, redirects followed by hand ------------------------------------------------
 

@@ -126,4 +126,5 @@ class LocalHostState:
 
     def status(self, hosts: list[str]) -> dict[str, HostStatus]:
         entries = {host: self._entry(host) for host in hosts}
-        return {host: HostStatus(e.blocked is not None, e.parked, e.consecutive_failures) for host, e in entries.items()}
+        return {host: HostStatus(e.blocked is not None, e.parked, e.consecutive_failures)
+                for host, e in entries.items()}

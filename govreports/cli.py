@@ -145,7 +145,7 @@ def crawl(
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Sources crawled at once."),
     shard: int = typer.Option(0, "--shard", min=0, help="Crawl only this shard of the sources (0-based)."),
     shards: int = typer.Option(1, "--shards", min=1, help="Split the sources into this many shards, one per "
-                               "process or machine on one Postgres database (README \"From one laptop to N workers\")."),
+                               "process or machine on one Postgres database (README: From one laptop to N workers)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Crawl the sources into the database (a Prefect flow run); exit code by the run policy (README)."""

@@ -55,8 +55,9 @@ def test_workers_starting_together_on_a_fresh_database_all_migrate_it(postgres_u
     import subprocess
     import sys
 
-    starts = [subprocess.Popen([sys.executable, "-c", f"from storage.store import Store; Store({postgres_url!r}).close()"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(4)]
+    open_store = f"from storage.store import Store; Store({postgres_url!r}).close()"
+    starts = [subprocess.Popen([sys.executable, "-c", open_store], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True) for _ in range(4)]
     outputs = [start.communicate(timeout=120)[0] for start in starts]
     assert [start.returncode for start in starts] == [0] * 4, outputs
     store = Store(postgres_url)

@@ -10,8 +10,12 @@ timeouts plus a wall-clock deadline checked while streaming the body.
 
 Per host (``host[:port]``): at most one request in flight (a ``HostGate`` slot held for the request), a jittered
 minimum delay between requests (never below the source's ``delay``, nor robots.txt's Crawl-delay),
-robots.txt fetched once per run and cached, hosts that block us are left alone for the rest of the
-run, and a host failing ``park_after`` attempts in a row is parked.
+robots.txt fetched once and reused, hosts that block us are left alone, and a host failing
+``park_after`` attempts in a row is parked. Blocked, parked and robots.txt live in a ``HostState``
+(fetching/host_state.py): the process's own for a run on SQLite, shared by every worker on Postgres
+(fetching/postgres_host_state.py). Whether a host is refused is asked before the request and again
+inside the host's turn, and what an answer says of the host is written before the turn ends, so a
+worker that waited for the turn behind a blocking answer does not send.
 
 Conditional GETs: the caller may pass ``Validators``; when it does not and the sink can look them up
 (``validators_for``, as ``Store`` does), the fetcher asks it, so listing pages re-fetched by a resumed
@@ -37,6 +41,7 @@ from protego import Protego
 
 from fetching.classify import classify_html, looks_binary, sniff_binary
 from fetching.decode import Decoded, decode_html
+from fetching.host_state import HostState, LocalHostState, Refusal, RobotsFile
 from fetching.outcomes import DOCUMENT_OUTCOMES, is_transient
 from fetching.politeness import HostGate, LocalHostGate
 from fetching.settings import FetchSettings
@@ -133,17 +138,21 @@ NOT_SENT = 0
 
 @dataclass
 class _Host:
-    robots_lock: threading.Lock = field(default_factory=threading.Lock)  # one robots.txt fetch per run
-    state_lock: threading.Lock = field(default_factory=threading.Lock)  # the counters below
-    consecutive_failures: int = 0
-    parked: bool = False
-    blocked: bool = False
+    """What this process keeps of a host: its request count and the parsed copy of its robots.txt."""
+
+    state_lock: threading.Lock = field(default_factory=threading.Lock)  # the fields below
+    robots_file: RobotsFile | None = None  # the copy the rules below were parsed from
     robots: Protego | None = None
-    robots_disallow_all: bool = False
-    robots_unavailable: str | None = None  # why robots.txt could not be read (then all is disallowed)
-    robots_checked: bool = False
     crawl_delay: float = 0.0
     requests: int = 0
+
+
+class _Refused(Exception):
+    """The host state refused a request (blocked or parked); the fetcher records it and raises."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.why)
+        self.refusal = refusal
 
 
 @dataclass
@@ -158,6 +167,7 @@ class _Attempt:
     decoded: Decoded | None = None
     elapsed: float = 0.0
     sent_at: datetime | None = None  # wall-clock time the first byte was sent (the ledger's fetched_at)
+    parked: bool = False  # this attempt's failure parked the host
 
 
 class Fetcher:
@@ -172,6 +182,7 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         gate: HostGate | None = None,
+        host_state: HostState | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self.sink = sink
@@ -180,6 +191,7 @@ class Fetcher:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.gate = gate or LocalHostGate(clock, sleep)
+        self.host_state = host_state or LocalHostState()
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         s = self.settings
@@ -220,14 +232,23 @@ class Fetcher:
         if host_name not in allowed_hosts:
             self._refuse(request, source_id, purpose, "off_host", f"{host_name} is not an allowed host of {source_id}")
         host = self._host(host_name)
-        if host.blocked:
-            self._refuse(request, source_id, purpose, "blocked", "host blocked us earlier in this run")
-        if host.parked:
-            self._refuse(request, source_id, purpose, "parked", "host parked after repeated failures")
-        if self.settings.obey_robots and not self._robots_allow(host_name, host, request.url, source_id, delay):
-            self._refuse(request, source_id, purpose, "robots_disallowed",
-                         f"robots.txt unavailable ({host.robots_unavailable}): the host is disallowed for this "
-                         "run (RFC 9309)" if host.robots_unavailable else "disallowed by robots.txt")
+        try:
+            return self._fetch_allowed(request, host_name, host, source_id, purpose, allowed_hosts, delay, validators)
+        except _Refused as refused:
+            refusal = refused.refusal
+        self._refuse(request, source_id, purpose, refusal.outcome, refusal.why)  # outside the except: no chained error
+        raise AssertionError("unreachable")  # _refuse raises
+
+    def _fetch_allowed(self, request: PageRequest, host_name: str, host: _Host, source_id: str | None, purpose: str,
+                       allowed_hosts: frozenset[str], delay: float, validators: Validators | None) -> Fetched:
+        """``fetch`` for an allowed host: raises ``_Refused`` when the host state refuses it."""
+        refusal = self.host_state.refusal(host_name)  # before waiting for a turn the request may never use
+        if refusal is not None:
+            raise _Refused(refusal)
+        if self.settings.obey_robots:
+            disallowed = self._robots_refusal(host_name, host, request.url, source_id, delay)
+            if disallowed:
+                self._refuse(request, source_id, purpose, "robots_disallowed", disallowed)
         if validators is None:
             validators = self._stored_validators(request)
         headers = self._conditional_headers(validators)
@@ -237,16 +258,13 @@ class Fetcher:
                 result.outcome = "http_error"  # a 304 we did not ask for
             record = self._ledger_row(result, request, source_id, purpose, attempt, validators)
             self._record(record)
-            self._count_failure(host, result)
             if result.outcome in DOCUMENT_OUTCOMES:
                 return self._fetched(result, record, request, attempt)
-            if result.outcome == "blocked":
-                host.blocked = True
             transient = is_transient(result.outcome, result.status)
             retry_after = _retry_after_seconds(result.headers)
             if retry_after is not None and retry_after > self.settings.retry_after_max:
                 transient = False
-            if not transient or host.parked or attempt == self.settings.max_attempts:
+            if not transient or result.parked or attempt == self.settings.max_attempts:
                 error = TransientFetchError if transient else PermanentFetchError
                 raise error(request.url, result.outcome, result.error or (f"HTTP {result.status}" if result.status else ""))
             if retry_after is None:  # with one, the retry waits in the host's gate, pushed back already
@@ -267,13 +285,14 @@ class Fetcher:
         return lookup(request.key)
 
     def host_report(self) -> dict[str, dict[str, object]]:
-        """Per host: requests sent, blocked/parked flags, current failure streak."""
+        """Per host this fetcher asked for: requests it sent, and the blocked/parked flags and failure
+        streak of the host state (on Postgres: as every worker left them)."""
         with self._hosts_lock:
-            return {
-                name: {"requests": h.requests, "blocked": h.blocked, "parked": h.parked,
-                       "consecutive_failures": h.consecutive_failures}
-                for name, h in sorted(self._hosts.items())
-            }
+            requests = {name: h.requests for name, h in sorted(self._hosts.items())}
+        statuses = self.host_state.status(list(requests))
+        return {name: {"requests": count, "blocked": statuses[name].blocked, "parked": statuses[name].parked,
+                       "consecutive_failures": statuses[name].consecutive_failures}
+                for name, count in requests.items()}
 
     # -- politeness ---------------------------------------------------------------------------
 
@@ -285,12 +304,17 @@ class Fetcher:
                      allowed_hosts: frozenset[str], delay: float, raw: bool = False) -> _Attempt:
         spacing = max(delay, host.crawl_delay) * (1 + self._rng.uniform(0, self.settings.delay_jitter))
         with self.gate.turn(host_name, spacing):  # one request in flight per host, spaced
+            refusal = self.host_state.refusal(host_name)  # another worker may have blocked it while we waited
+            if refusal is not None:
+                raise _Refused(refusal)
             with host.state_lock:
                 host.requests += 1
             result = self._send(request, headers, allowed_hosts, raw)
             # Before the turn ends: a thread queued for the host must find the host pushed back
-            # when it gets the slot (pushed back after the turn, a queued thread sent first).
+            # (and blocked or parked) when it gets the slot; after the turn, a queued thread sent first.
             self._push_back(host_name, result)
+            if not raw:  # robots.txt's answer says nothing of the host's pages (a 403 there allows all)
+                self._note_answer(host_name, result)
             return result
 
     def _push_back(self, host_name: str, result: _Attempt) -> None:
@@ -299,48 +323,57 @@ class Fetcher:
         if retry_after is not None:
             self.gate.push_back(host_name, min(retry_after, self.settings.retry_after_max))
 
-    def _count_failure(self, host: _Host, result: _Attempt) -> None:
-        with host.state_lock:
-            if is_transient(result.outcome, result.status):
-                host.consecutive_failures += 1
-                if host.consecutive_failures >= self.settings.park_after:
-                    host.parked = True
-            else:
-                host.consecutive_failures = 0
+    def _note_answer(self, host_name: str, result: _Attempt) -> None:
+        """What an answer says of the host, written while the turn is still ours."""
+        if result.outcome == "blocked":
+            self.host_state.block(host_name, result.error or f"a challenge page, HTTP {result.status}")
+        if is_transient(result.outcome, result.status):
+            result.parked = self.host_state.failed(host_name, self.settings.park_after)
+        else:
+            self.host_state.succeeded(host_name)
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
         return base * self._rng.uniform(0.5, 1.5)
 
-    def _robots_allow(self, host_name: str, host: _Host, url: str, source_id: str | None, delay: float) -> bool:
-        with host.robots_lock:
-            if not host.robots_checked:
-                self._load_robots(host_name, host, url, source_id, delay)
-        if host.robots_disallow_all:
-            return False
-        return host.robots is None or host.robots.can_fetch(url, self.settings.user_agent)
+    def _robots_refusal(self, host_name: str, host: _Host, url: str, source_id: str | None, delay: float) -> str | None:
+        """Why robots.txt forbids ``url`` (the ledger's reason), or None when it allows it."""
+        robots = self.host_state.robots(host_name, lambda: self._fetch_robots(host_name, host, url, source_id, delay))
+        if robots.unavailable:
+            return f"robots.txt unavailable ({robots.unavailable}): the host is disallowed for now (RFC 9309)"
+        rules = self._robots_rules(host, robots)
+        if rules is None or rules.can_fetch(url, self.settings.user_agent):
+            return None
+        return "disallowed by robots.txt"
 
-    def _load_robots(self, host_name: str, host: _Host, url: str, source_id: str | None, delay: float) -> None:
-        """RFC 9309: 2xx → rules; 4xx → allow all; 5xx or unreachable → disallow all (for this run).
+    def _robots_rules(self, host: _Host, robots: RobotsFile) -> Protego | None:
+        """The rules of ``robots``, parsed once per copy (another worker may have read the copy)."""
+        with host.state_lock:
+            if host.robots_file is not robots:
+                host.robots = Protego.parse(robots.body) if robots.body is not None else None
+                crawl_delay = host.robots.crawl_delay(self.settings.user_agent) if host.robots else None
+                host.crawl_delay = float(crawl_delay) if crawl_delay else 0.0
+                host.robots_file = robots
+            return host.robots
+
+    def _fetch_robots(self, host_name: str, host: _Host, url: str, source_id: str | None, delay: float) -> RobotsFile:
+        """RFC 9309: 2xx → rules; 4xx → allow all; 5xx or unreachable → disallow all (while it lasts).
 
         A redirect chain we cannot finish (a loop, too long, another host) makes the file
         "unavailable" (§2.3.1.2), which is treated like a 4xx."""
         scheme = urlsplit(url).scheme
-        robots_url = f"{scheme}://{host_name}/robots.txt"
-        request = PageRequest(robots_url)
+        request = PageRequest(f"{scheme}://{host_name}/robots.txt")
         result = self._polite_send(host_name, host, request, {}, frozenset({host_name}), delay, raw=True)
         self._record(self._ledger_row(result, request, source_id, "robots", 1, None))
-        host.robots_checked = True
         status = result.status
         if status is not None and 200 <= status < 300 and result.body is not None:
-            host.robots = Protego.parse(result.body.decode("utf-8", errors="replace"))
-            crawl_delay = host.robots.crawl_delay(self.settings.user_agent)
-            host.crawl_delay = float(crawl_delay) if crawl_delay else 0.0
-        elif status is not None and status < 500:
-            host.robots = None  # 4xx, an unfinished redirect, or a 2xx too large to read: no rules
-        else:
-            host.robots_disallow_all = True  # 5xx, timeout, connection error
-            host.robots_unavailable = result.error or f"{result.outcome}, HTTP {status}"
+            # NUL never means anything in a robots.txt, and Postgres text cannot hold it
+            body = result.body.decode("utf-8", errors="replace").replace("\x00", "")
+            return RobotsFile(status, body, fetched_at=result.sent_at)
+        if status is not None and status < 500:
+            return RobotsFile(status, fetched_at=result.sent_at)  # 4xx, unfinished redirect, 2xx too large: no rules
+        unavailable = result.error or f"{result.outcome}, HTTP {status}"
+        return RobotsFile(status, unavailable=unavailable, fetched_at=result.sent_at)
 
     # -- one request, redirects followed by hand ------------------------------------------------
 

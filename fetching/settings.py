@@ -27,6 +27,11 @@ class FetchSettings:
     retry_after_max: float = 120.0  # a longer Retry-After gives up on the URL for this run
     delay_jitter: float = 0.2  # per-host delay is multiplied by U(1, 1+jitter): never below the delay
     park_after: int = 5  # consecutive failed attempts that park a host for the run
+    # How long state shared by workers on Postgres holds (fetching/postgres_host_state.py says why):
+    blocked_for: float = 12 * 3600.0  # a host that blocked any worker: longer than a crawl, shorter than between crawls
+    parked_for: float = 3600.0  # a parked host, before one request probes it again
+    robots_ttl: float = 24 * 3600.0  # a robots.txt read (RFC 9309 §2.4: a cached copy no longer than 24 h)
+    robots_unavailable_for: float = 3600.0  # a robots.txt that could not be read (everything disallowed meanwhile)
     obey_robots: bool = True
     conditional_get: bool = True  # GETs without explicit validators use the sink's stored ETag/Last-Modified
 

@@ -23,6 +23,7 @@ from extraction.attachments import AttachmentError, AttachmentLimits, attachment
 from fetching.client import Fetcher, PageRequest
 from fetching.decode import decode_html
 from fetching.postgres_gate import gate_for
+from fetching.postgres_host_state import host_state_for
 from fetching.settings import FetchSettings
 from flows.artifacts import RunProgress, publish_run_artifacts
 from flows.events import ObservedSink, RunFinished, RunStarted, SourceFinished, emit
@@ -252,8 +253,9 @@ def crawl(sources_file: str, db: str | None = None, years: str | None = None,
     resume_runs = store.resumable_runs()
     run_id = store.start_run("crawl", parameters, prefect_run_id())
     store.upsert_sources(sources, run_id)
-    fetcher = Fetcher(ObservedSink(store), run_id=run_id, settings=FetchSettings.from_env(),
-                      gate=gate_for(store.url, store.engine))
+    settings = FetchSettings.from_env()
+    fetcher = Fetcher(ObservedSink(store), run_id=run_id, settings=settings, gate=gate_for(store.url, store.engine),
+                      host_state=host_state_for(store.url, store.engine, settings))
     ctx = CrawlContext(store, fetcher, run_id, span, resume_runs)
     emit(RunStarted(run_id, len(sources)))
     try:

@@ -143,6 +143,9 @@ def crawl(
     years: Optional[str] = typer.Option(None, "--years", help="Report years to keep, e.g. 2008-2024 or 2019."),
     source: Optional[list[str]] = typer.Option(None, "--source", help="Only this source id (repeatable)."),
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Sources crawled at once."),
+    shard: int = typer.Option(0, "--shard", min=0, help="Crawl only this shard of the sources (0-based)."),
+    shards: int = typer.Option(1, "--shards", min=1, help="Split the sources into this many shards, one per "
+                               "process or machine on one Postgres database (README: From one laptop to N workers)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help=VERBOSE_HELP),
 ) -> None:
     """Crawl the sources into the database (a Prefect flow run); exit code by the run policy (README)."""
@@ -154,15 +157,17 @@ def crawl(
     select_sources(load_sources(sources, platform_names()), source)  # validate everything before any fetch or write
     parse_years(years)
     heartbeat_every()  # the run's heartbeat settings (GOVREPORTS_HEARTBEAT_SECONDS, GOVREPORTS_RUN_STALE_SECONDS)
+    if shard >= shards:
+        raise ConfigError(f"--shard {shard} must be below --shards {shards} (shards are numbered from 0)")
     url = _db_url(db, must_exist=False)  # before Prefect starts: a wrong --db fails in a second
     started = time.monotonic()
-    summary = _run_crawl(str(sources), url, years, source, concurrency, verbose=verbose)
+    summary = _run_crawl(str(sources), url, years, source, concurrency, verbose=verbose, shard=shard, shards=shards)
     verdict = _print_summary(summary, elapsed=time.monotonic() - started)
     raise typer.Exit(verdict.exit_code)
 
 
 def _run_crawl(sources: str, db: str | None, years: str | None, source: list[str] | None, concurrency: int,
-               verbose: bool = False) -> dict:
+               verbose: bool = False, shard: int = 0, shards: int = 1) -> dict:
     """Run the crawl flow in this process with the live progress display; returns its summary."""
     _prefect_env(verbose)
     from flows.crawl import crawl as crawl_flow
@@ -172,7 +177,7 @@ def _run_crawl(sources: str, db: str | None, years: str | None, source: list[str
 
     with CrawlProgress(_console()) as progress, listening(progress):
         state = crawl_flow(sources_file=sources, db=db, years=years, source_ids=source or None,
-                           concurrency=concurrency, return_state=True)
+                           concurrency=concurrency, shard=shard, shards=shards, return_state=True)
     return summary_of(state)
 
 

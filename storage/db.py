@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
@@ -67,5 +67,10 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the latest revision (idempotent)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # N workers starting at once on a fresh database would each create the tables and all
+            # but one fail (duplicate pg_type rows: seen with two crawl shards). The first to take
+            # the lock migrates; the others wait, then find the schema at head. Held to commit.
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('govreports:migrate', 0))"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

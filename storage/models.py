@@ -200,3 +200,24 @@ class HostLease(SQLModel, table=True):
     next_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     holder: Optional[str] = None
     held_until: Optional[datetime] = Field(default=None, sa_column=_utc())
+
+
+class HostStateRow(SQLModel, table=True):
+    """Blocked, parked and robots.txt state of a host, shared by workers (fetching.postgres_host_state).
+    Each state carries its own expiry (the ``*_until`` columns): N shards are N runs that share it."""
+
+    __tablename__ = "host_state"
+    host: str = Field(primary_key=True)  # host[:port], as fetching uses it
+    blocked_reason: Optional[str] = None  # e.g. "HTTP 412"
+    blocked_at: Optional[datetime] = Field(default=None, sa_column=_utc())
+    blocked_until: Optional[datetime] = Field(default=None, sa_column=_utc())
+    consecutive_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # any worker's, in a row
+    parked_until: Optional[datetime] = Field(default=None, sa_column=_utc())
+    robots_status: Optional[int] = None
+    robots_body: Optional[str] = Field(default=None, sa_column=Column(Text))  # the text of a 2xx answer
+    robots_unavailable: Optional[str] = None  # why it could not be read: then everything is disallowed
+    robots_crawl_delay: Optional[float] = None
+    robots_fetched_at: Optional[datetime] = Field(default=None, sa_column=_utc())
+    robots_until: Optional[datetime] = Field(default=None, sa_column=_utc())  # the copy is used until then
+    robots_holder: Optional[str] = None  # the worker fetching robots.txt now, and its lease
+    robots_held_until: Optional[datetime] = Field(default=None, sa_column=_utc())

@@ -67,6 +67,8 @@ USAGE = [
     (("runs", "show", "abc", "--db", "good.db"), "'run_id'"),
     (("crawl", "--sources", "missing.toml"), "missing.toml"),
     (("crawl", "--sources", "sources.toml", "--years", "twenty"), "--years"),
+    (("crawl", "--sources", "sources.toml", "--shard", "2", "--shards", "2"), "--shard 2 must be below --shards 2"),
+    (("crawl", "--sources", "sources.toml", "--shards", "0"), "'--shards'"),
     (("export", "--out", "x.xml", "--format", "xml", "--db", "good.db"), "--format must be one of jsonl, csv, parquet"),
 ]
 

@@ -1,6 +1,7 @@
 """The Alembic migrations build exactly the schema the models describe, on both backends."""
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.script import ScriptDirectory
 from alembic.migration import MigrationContext
@@ -43,3 +44,22 @@ def _schema(store: Store) -> dict[str, list[tuple[str, str]]]:
 def _revision(store: Store) -> list[str]:
     with store.engine.connect() as connection:
         return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+
+@pytest.mark.postgres
+def test_workers_starting_together_on_a_fresh_database_all_migrate_it(postgres_url):
+    """Four workers (processes, as shards on four machines) open one new Postgres database at once:
+    each Store migrates it, and none fails on another's half-made tables (before the migration lock,
+    one or more of four died on a duplicate pg_type row)."""
+    import subprocess
+    import sys
+
+    open_store = f"from storage.store import Store; Store({postgres_url!r}).close()"
+    starts = [subprocess.Popen([sys.executable, "-c", open_store], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True) for _ in range(4)]
+    outputs = [start.communicate(timeout=120)[0] for start in starts]
+    assert [start.returncode for start in starts] == [0] * 4, outputs
+    store = Store(postgres_url)
+    assert _revision(store) == [ScriptDirectory.from_config(alembic_config(postgres_url)).get_current_head()]
+    store.close()

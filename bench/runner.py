@@ -145,7 +145,7 @@ def run_prefect(sources_file: str, db_url: str, concurrency: int) -> dict:
 def run_direct(sources_file: str, db_url: str, concurrency: int, clock: StageClock | None = None) -> dict:
     """The crawl flow's body without Prefect: same prologue, same engine (lanes on a plain thread
     pool, the same writer), same summary. With ``clock`` the pages are built in this process
-    (``workers=0``): the clock can only see this process's threads."""
+    (``in_process``): the clock can only see this process's threads."""
     from fetching.client import Fetcher
     from fetching.settings import FetchSettings
     from core.policy import decide, statuses_of
@@ -163,7 +163,7 @@ def run_direct(sources_file: str, db_url: str, concurrency: int, clock: StageClo
     store.upsert_sources(sources, run_id)
     fetcher = Fetcher(store, run_id=run_id, settings=FetchSettings.from_env())
     ctx = CrawlContext(store, fetcher, run_id, None, resume_runs)
-    engine = Engine(ctx, sources, discover_task.fn, workers=0 if clock is not None else None)
+    engine = Engine(ctx, sources, discover_task.fn, in_process=clock is not None)
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             results, errors = engine.run(lambda lane: pool.submit(engine.run_lane, lane), concurrency,

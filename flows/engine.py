@@ -50,6 +50,12 @@ from storage.store import Store
 # Pages handed to workers and not yet loaded, per worker: enough that a worker never waits for
 # work while the writer loads, few enough that bodies in flight stay a few MB.
 _PAGES_PER_WORKER = 8
+# Workers per core. A worker reading an attachment waits for its bounded child process
+# (extraction/attachments.py), which does the CPU work: with one worker per core, the 200 × 10
+# web's 400 PDFs ran two at a time, the workers idle (2 s of CPU each in 160 s) and the lanes held
+# back. Four per core keep the cores busy through those waits; pure parsing oversubscribed costs
+# only context switches.
+_WORKERS_PER_CORE = 4
 # A database that was briefly unavailable: the load of a document is tried again this often,
 # this long apart (what the process task's Prefect retries did), before its source fails.
 LOAD_RETRIES = 2
@@ -163,7 +169,7 @@ class _Tally:
 
 
 class _InProcess(Executor):
-    """Build pages in the lane's own thread (``workers=0``): what the per-stage CPU clock measures,
+    """Build pages in the lane's own thread (``in_process``): what the per-stage CPU clock measures,
     since it can only see this process."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
@@ -180,7 +186,7 @@ _pool_lock = threading.Lock()
 
 
 def worker_pool() -> ProcessPoolExecutor:
-    """The process-wide pool of page builders, one per core, started once and kept (a worker's
+    """The process-wide pool of page builders, a few per core, started once and kept (a worker's
     imports take a second or two: a crawl pays them once per process, not once per run). The
     forkserver forks workers from a clean process that has imported the pipeline already: no
     fork of this threaded process, and no import per worker."""
@@ -189,9 +195,13 @@ def worker_pool() -> ProcessPoolExecutor:
         if _pool is None:
             context = get_context("forkserver")
             context.set_forkserver_preload(["flows.pipeline"])
-            _pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context)
+            _pool = ProcessPoolExecutor(max_workers=_workers(), mp_context=context)
             atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
         return _pool
+
+
+def _workers() -> int:
+    return _WORKERS_PER_CORE * (os.cpu_count() or 1)
 
 
 def _drop_broken_pool(pool: Executor) -> None:
@@ -208,12 +218,12 @@ class Engine:
     pool)."""
 
     def __init__(self, ctx: CrawlContext, sources: list[Source], discover: Callable[[Source, CrawlContext], Discovery],
-                 workers: int | None = None) -> None:
+                 in_process: bool = False) -> None:
         self.ctx = ctx
         self.sources = sources
         self.discover = discover
-        self.executor: Executor = _InProcess() if workers == 0 else worker_pool()
-        slots = _PAGES_PER_WORKER * (1 if workers == 0 else (os.cpu_count() or 1))
+        self.executor: Executor = _InProcess() if in_process else worker_pool()
+        slots = _PAGES_PER_WORKER * (1 if in_process else _workers())
         self.slots = threading.BoundedSemaphore(slots)
         self.limits = AttachmentLimits.from_env()
         self.parsed = ctx.store.parsed_snapshots([s.id for s in sources])

@@ -119,7 +119,9 @@ def crawl(sources, db: str, **kwargs) -> dict:
 
 def test_twenty_slow_hosts_are_served_at_once_not_eight(prefect_harness, Web, tmp_path):
     """The old engine ran 8 sources at once, so 8 hosts at most: the lanes keep every host busy."""
-    with CountingWeb(Web(20, 2), hang=0.3) as web:
+    # each host answers in 1 s, so each lane is busy ~5 s: long enough to overlap the others even
+    # when a loaded machine starts the lanes' tasks seconds apart (0.3 s saw 13 at load 18)
+    with CountingWeb(Web(20, 2), hang=1.0) as web:
         summary = crawl(sources_file(tmp_path, web.ports), f"sqlite:///{tmp_path / 'c.db'}")
     assert summary["counts"]["sources_failed"] == 0 and summary["counts"]["reports_new"] > 0
     assert web.peak_hosts >= 16, web.peak_hosts

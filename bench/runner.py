@@ -1,9 +1,9 @@
 """Two ways to run one crawl over the same code, and a per-stage CPU clock (benchmark helpers).
 
 - ``run_prefect``: the real crawl flow (``flows.crawl.crawl``), tasks on Prefect's thread pool.
-- ``run_direct``: the same task bodies (``discover_task.fn``, ``fetch_task.fn``, ``process_task.fn``)
-  chained per source on a plain ``ThreadPoolExecutor``, with the flow's own prologue and summary,
-  so the two differ only by orchestration.
+- ``run_direct``: the same engine (``flows.engine``: host lanes, workers, one writer) with its lanes
+  on a plain ``ThreadPoolExecutor`` and ``discover_task.fn``, with the flow's own prologue and
+  summary, so the two differ only by orchestration.
 - ``StageClock``/``instrumented``: wraps the stage functions (the real ones, called as usual) to add
   up each stage's *exclusive* CPU time per thread (``time.thread_time``: time spent waiting for
   the GIL or the network is not counted), so nested stages (a fetch inside discovery, a dedupe
@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, Iterator
 
 STAGES = ("fetch_listing", "discover", "fetch", "read_snapshot", "extract", "normalize", "parse", "dedupe",
@@ -86,6 +87,7 @@ def _fetch_stage(args: tuple, kwargs: dict) -> str:
 def instrumented(clock: StageClock) -> Iterator[StageClock]:
     """Time the pipeline's stage functions where their callers look them up; restore them after."""
     import flows.crawl
+    import flows.engine
     import flows.pipeline
     import storage.reports
     from fetching.client import Fetcher
@@ -94,7 +96,12 @@ def instrumented(clock: StageClock) -> Iterator[StageClock]:
     targets = [
         (Fetcher, "fetch", _fetch_stage),
         (flows.crawl, "discover", "discover"),
+        (flows.engine, "decode_html", "extract"),
+        (flows.engine, "attachment_links", "extract"),
+        (flows.engine, "build_page", "process_other"),
+        (flows.engine.Engine, "_load_page", "process_other"),
         (flows.pipeline, "decode_html", "extract"),
+        (flows.pipeline, "html_tree", "extract"),
         (flows.pipeline, "extract_html", "extract"),
         (flows.pipeline, "to_simplified", "normalize"),
         (flows.pipeline, "parse_metadata", "parse"),
@@ -136,12 +143,15 @@ def run_prefect(sources_file: str, db_url: str, concurrency: int) -> dict:
 
 
 def run_direct(sources_file: str, db_url: str, concurrency: int, clock: StageClock | None = None) -> dict:
-    """The crawl flow's body without Prefect: same prologue, same task bodies, same summary."""
+    """The crawl flow's body without Prefect: same prologue, same engine (lanes on a plain thread
+    pool, the same writer), same summary. With ``clock`` the pages are built in this process
+    (``in_process``): the clock can only see this process's threads."""
     from fetching.client import Fetcher
     from fetching.settings import FetchSettings
     from core.policy import decide, statuses_of
     from core.sources import load_sources
-    from flows.crawl import CrawlContext, SourceFailure, _summary, discover_task, fetch_task, process_task
+    from flows.crawl import _summary, discover_task
+    from flows.engine import CrawlContext, Engine
     from scrapers.registry import platform_names
     from storage.store import Store
 
@@ -153,28 +163,35 @@ def run_direct(sources_file: str, db_url: str, concurrency: int, clock: StageClo
     store.upsert_sources(sources, run_id)
     fetcher = Fetcher(store, run_id=run_id, settings=FetchSettings.from_env())
     ctx = CrawlContext(store, fetcher, run_id, None, resume_runs)
-    process = process_task.fn if clock is None else clock.wrap("process_other", process_task.fn)
-
-    def chain(source):
-        found = discover_task.fn(source, ctx)
-        stage = fetch_task.fn(source, found, ctx)
-        return process(source, found, stage, ctx)
-
-    results, errors = {}, {}
+    engine = Engine(ctx, sources, discover_task.fn, in_process=clock is not None)
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            futures = {source.id: pool.submit(chain, source) for source in sources}
-            for source_id, future in futures.items():
-                try:
-                    results[source_id] = future.result()
-                except Exception as exc:  # one failing source never fails the others (as in the flow)
-                    errors[source_id] = SourceFailure.of(exc)
-        summary = _summary(results, errors, ctx)
+            results, errors = engine.run(lambda lane: pool.submit(engine.run_lane, lane), concurrency,
+                                         lambda source_id, outcome: None)
+        summary = _summary(results, errors, ctx, engine.pages_built)
     finally:
         fetcher.close()
     store.finish_run(run_id, decide(statuses_of(summary)).state, summary["counts"], summary["errors"])
     store.close()
     return summary
+
+
+def worker_cpu_seconds() -> float:
+    """CPU seconds used so far by the crawl's page-building worker processes (user + system, from
+    /proc: they are not this process's children to wait for, the pool keeps them alive)."""
+    import flows.engine
+
+    pool = flows.engine._pool
+    if pool is None:
+        return 0.0
+    total = 0
+    for pid in list(pool._processes or {}):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a worker that has exited since
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def requests_per_host(db_url: str, run_id: int) -> Counter:

@@ -6,6 +6,7 @@ extract → normalize → parse → (dedupe + load in ``storage.reports.Reports.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -18,7 +19,7 @@ from extraction.attachments import (
 )
 from fetching.classify import sniff_binary
 from fetching.decode import decode_html
-from core.errors import NotAReportError
+from core.errors import ExtractionError, NotAReportError
 from core.sources import Source
 from core.titles import lookalike_in
 from flows.documents import WORKBOOK_KINDS, adopt_report_document, image_only_flag, no_text_content, with_flags
@@ -149,6 +150,50 @@ def build_documents(source: Source, fetched: FetchedDoc, body: bytes, years: tup
         if target is not None:
             with_flags(target, flags)
     return Built([page, *copies], failures)
+
+
+@dataclass(frozen=True)
+class PageWork:
+    """One fetched page for a worker process: plain, picklable data only (no store, no client).
+    The store-bound part stays in the crawl's process: the lane reads the snapshots, the writer
+    loads the result."""
+
+    source: Source
+    fetched: FetchedDoc
+    body: bytes
+    attachments: dict[str, bytes]  # snapshot hash -> bytes, of every attachment in ``fetched``
+    years: tuple[int, int] | None
+    limits: AttachmentLimits  # read from the crawl's environment, not the worker's
+
+
+@dataclass(frozen=True)
+class PageBuilt:
+    """What a worker made of a page: its Documents, or why it is not one (``refused``: the failure
+    class the crawl counts, ``not_report`` for a page that is not a report, and a message)."""
+
+    documents: list[Document]
+    attachment_failures: list[tuple[str, str, str]]  # (attachment URL, outcome class, message)
+    refused: tuple[str, str] | None
+    cpu_s: float  # this page's CPU in the worker: the crawl's process cannot see it
+
+
+def build_page(work: PageWork) -> PageBuilt:
+    """``build_documents`` over plain data: what the crawl runs in its worker processes. The
+    expected refusals come back as values (an exception crossing the process boundary must
+    pickle); anything else is raised, and fails the page's source as it would in-process."""
+    started = time.process_time()
+    try:
+        built = build_documents(work.source, work.fetched, work.body, work.years, work.attachments.__getitem__,
+                                work.limits)
+    except NotAReportError as exc:
+        return PageBuilt([], [], ("not_report", str(exc)), time.process_time() - started)
+    except AttachmentError as exc:  # an attachment-only report whose document could not be read
+        return PageBuilt([], [], (f"attachment_{exc.outcome}", f"{work.fetched.url}: {exc}"),
+                         time.process_time() - started)
+    except ExtractionError as exc:
+        return PageBuilt([], [], ("extraction_failed", str(exc)), time.process_time() - started)
+    failures = [(url, error.outcome, str(error)) for url, error in built.attachment_failures]
+    return PageBuilt(built.documents, failures, None, time.process_time() - started)
 
 
 _Read = tuple[FetchedAttachment, AttachmentText, bytes, str]  # attachment, its text, its bytes, its kind

@@ -142,7 +142,9 @@ def crawl(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     years: Optional[str] = typer.Option(None, "--years", help="Report years to keep, e.g. 2008-2024 or 2019."),
     source: Optional[list[str]] = typer.Option(None, "--source", help="Only this source id (repeatable)."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Sources crawled at once."),
+    concurrency: int = typer.Option(
+        64, "--concurrency", min=1, max=1024,
+        help="Hosts crawled at once (each still gets one request at a time, spaced by its delay)."),
     shard: int = typer.Option(0, "--shard", min=0, help="Crawl only this shard of the sources (0-based)."),
     shards: int = typer.Option(1, "--shards", min=1, help="Split the sources into this many shards, one per "
                                "process or machine on one Postgres database (README: From one laptop to N workers)."),

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Callable
 
 from sqlalchemy import JSON, func, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.document import ContentParse, Document
 from core.sources import Source
@@ -94,6 +94,34 @@ class Reports(StoreBase):
             entry["sources"].add(source_id)
         return [FoundReport(agency, year, e["published"], e["seen"], e["run"], tuple(sorted(e["sources"])))
                 for (agency, year), e in sorted(grouped.items())]
+
+    def parsed_snapshots(self, source_ids: list[str]) -> set[tuple[str, str]]:
+        """(URL, snapshot hash) of the sources' copies whose report was parsed by this parser version:
+        fetched again with the same bytes, such a copy has nothing new to parse (``touch_copies``).
+        The parse key is the canonical copy's text key with ``PARSER_VERSION``: a report parsed by an
+        older parser is parsed again, by the crawl, as it would be by ``govreports reparse``."""
+        canonical = aliased(Copy)
+        with self.session() as s:
+            rows = s.execute(
+                select(Copy.url, Copy.snapshot_hash, Report.parse_key, canonical.text_key)
+                .join(Report, Report.id == Copy.report_id)
+                .join(canonical, canonical.id == Report.canonical_copy_id)
+                .where(Copy.source_id.in_(source_ids))
+            ).all()
+        return {(url, snapshot) for url, snapshot, parse_key, text_key in rows if parse_key == parse_key_for(text_key)}
+
+    def touch_copies(self, seen: list[tuple[str, str]], run_id: int) -> int:
+        """Record copies as seen in this run, by (URL, snapshot hash), without loading them again;
+        returns how many copies that was (each one a load that would have said ``unchanged``)."""
+        touched = 0
+        with self._tx() as s:
+            for url, snapshot in seen:
+                rows = list(s.execute(select(Copy.id, Copy.report_id).where(Copy.url == url,
+                                                                           Copy.snapshot_hash == snapshot)).all())
+                for copy_id, report_id in rows:
+                    self._touch(s, copy_id, report_id, run_id)
+                touched += len(rows)
+        return touched
 
     def load(self, doc: Document, run_id: int, content_for: ContentFor) -> LoadOutcome:
         """Add one copy to its (agency, year) report; returns what changed."""

@@ -76,12 +76,14 @@ def test_served_pages_are_the_generated_bytes(bench):
 @pytest.mark.slow
 def test_crawl_benchmark_runs_direct_on_a_tiny_web(tmp_path):
     out = tmp_path / "crawl.json"
-    _run("bench.crawl_throughput", "--hosts", "2", "--reports", "3", "--small-hosts", "0", "--modes", "direct",
-         "--delay", "0.05", "--out", str(out))
-    run = json.loads(out.read_text())[0]["runs"]["direct"]
-    assert run["reports_new"] == 6 and run["sources_failed"] == 0
-    assert run["pages"] >= 2 * (1 + 1 + 3) and run["wall_over_bound"] > 0
-    assert run["stage_calls"]["parse"] >= 12  # metadata + content, per report
+    _run("bench.crawl_throughput", "--hosts", "2", "--reports", "3", "--small-hosts", "0", "--modes",
+         "stages,direct,direct-again", "--delay", "0.05", "--out", str(out))
+    runs = json.loads(out.read_text())[0]["runs"]
+    for run in (runs["stages"], runs["direct"]):
+        assert run["reports_new"] == 6 and run["sources_failed"] == 0
+        assert run["pages"] >= 2 * (1 + 1 + 3) and run["wall_over_bound"] > 0
+    assert runs["stages"]["stage_calls"]["parse"] >= 12  # metadata + content, per report
+    assert runs["direct-again"]["pages_parsed"] == 0 and runs["direct-again"]["reports_new"] == 0
 
 
 @pytest.mark.slow

@@ -81,7 +81,7 @@ def test_prefect_deploy_all_registers_every_deployment(prefect_harness):
     assert {"annual-shard-0-of-2", "annual-shard-1-of-2", "monthly-recheck", "reparse"} <= set(registered)
     annual = registered["annual-shard-1-of-2"]
     assert annual["work_pool_name"] == "govreports"
-    assert annual["parameters"] == {"sources_file": "sources", "db": None, "years": None, "concurrency": 8,
+    assert annual["parameters"] == {"sources_file": "sources", "db": None, "years": None, "concurrency": 64,
                                     "shard": 1, "shards": 2}
     crons = sorted((s["schedule"]["cron"], s["schedule"]["timezone"]) for s in annual["schedules"])
     assert crons == [("0 2 3 2 *", "Asia/Shanghai"), ("0 2 3 4 *", "Asia/Shanghai")]

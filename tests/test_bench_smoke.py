@@ -94,6 +94,9 @@ def test_memory_benchmark_runs_each_size_in_its_own_process(tmp_path):
     assert [r["hosts"] for r in results] == [1, 2]
     assert len({r["pid"] for r in results}) == 2
     assert all(r["peak_rss_mb"] > 0 and r["reports_new"] == r["hosts"] for r in results)
+    # the whole tree (the crawl and its page-building workers) weighs at least the crawl itself
+    assert all(r["peak_tree_rss_mb"] >= r["rss_before_crawl_mb"] > 0 for r in results)
+    assert all(0 < r["peak_tree_pss_mb"] <= r["peak_tree_rss_mb"] for r in results)
 
 
 @pytest.mark.slow

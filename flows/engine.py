@@ -277,7 +277,7 @@ class Engine:
                 page = FetchedDoc(candidate.url, got.final_url, got.content_hash, got.content_type,
                                   candidate.link_text, candidate.listing_url, candidate.list_date)
                 body = got.body if got.body is not None else self.ctx.store.load_snapshot(got.content_hash)
-                page, bodies = _with_attachments(source, page, body, self.ctx, failures)
+                page, bodies = _with_attachments(source, page, body, self.ctx, self.limits, failures)
                 self._hand_on(source, page, body, bodies)
                 pages += 1
         except Exception as exc:  # typed per source: a refused site, a database gone away, a bug
@@ -476,14 +476,14 @@ def _fetch_or_resume(ctx: CrawlContext, source: Source, url: str, purpose: str) 
 
 
 def _with_attachments(source: Source, page: FetchedDoc, body: bytes, ctx: CrawlContext,
-                      failures: Counter) -> tuple[FetchedDoc, dict[str, bytes]]:
+                      limits: AttachmentLimits, failures: Counter) -> tuple[FetchedDoc, dict[str, bytes]]:
     """Fetch the attachments an HTML detail page links to, on the source's hosts, politely; a failed
     one is counted by its outcome class (``attachment_<outcome>``) and the page goes on without it.
     Returns the page with its attachments, and their bytes by snapshot hash (for the worker)."""
     if document_kind(body, page.content_type, page.final_url) != "html":
         return page, {}  # the listing linked straight to a document: it has no attachments of its own
     links = attachment_links(decode_html(body, page.content_type).text, page.final_url)
-    cap = AttachmentLimits.from_env().max_attachments_per_page
+    cap = limits.max_attachments_per_page
     if len(links) > cap:
         failures["attachment_over_cap"] += len(links) - cap
         links = links[:cap]
